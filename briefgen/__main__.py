@@ -1,0 +1,5 @@
+"""Run the briefgen command line: ``python -m briefgen``."""
+
+from briefgen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""The library's entry points: :func:`load` data, :func:`build` a brief."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from briefgen import charts
+from briefgen.data.dataset import Dataset
+from briefgen.data.load import load as _load_file
+from briefgen.document import Document
+from briefgen.errors import UsageError
+from briefgen.files import brief_name
+from briefgen.template.context import build_context
+from briefgen.template.env import Template, load_template
+
+
+def load(path: str | Path) -> Dataset:
+    """Read a data file (YAML or JSON) into a validated :class:`Dataset`.
+
+    Raises :class:`briefgen.errors.DataError` naming the file, line, record
+    and field of the first problem.
+    """
+    return _load_file(path)
+
+
+def build(
+    dataset: Dataset,
+    province: str,
+    year: int,
+    template: str | Path | Template = "official",
+) -> Document:
+    """Render the brief of ``province`` in ``year`` with ``template``.
+
+    ``province`` may be any spelling or the code ("Thanh Hoá", "38").
+    ``template`` is a built-in name, a template folder, or a loaded template.
+    Charts are drawn here, once, and shared by every output format.
+    """
+    if not isinstance(dataset, Dataset):
+        raise UsageError(
+            f"build() needs a Dataset from briefgen.load(), not {type(dataset).__name__}"
+        )
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise UsageError(f"year must be an integer, not {year!r}")
+    loaded = template if isinstance(template, Template) else load_template(template)
+    entry = dataset.entry(province, year)
+    context = build_context(dataset, entry, loaded.language)
+    model = charts.draw_charts(loaded.render(context))
+    name = brief_name(entry.unit.slug, year, loaded.name, "x").rsplit(".", 1)[0]
+    return Document(model.blocks, model.meta, model.page, model.style, name=name)

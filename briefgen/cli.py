@@ -1,0 +1,142 @@
+"""The ``briefgen`` command line (also ``python -m briefgen``).
+
+Exit codes: 0 success; 2 bad input or usage (a one-line message on stderr);
+1 any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from briefgen import __version__, writers
+from briefgen.api import build, load
+from briefgen.data.dataset import Dataset
+from briefgen.errors import BriefgenError, InputError, UsageError
+from briefgen.files import brief_name, inside, write_atomic
+from briefgen.template.env import load_template
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors print one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}", hint="see --help")
+
+
+def _fixtures_path() -> Path:
+    """The bundled seed fixture (source checkout or installed wheel)."""
+    from importlib import resources
+
+    packaged = Path(str(resources.files("briefgen"))) / "_fixtures" / "seed-reports.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "fixtures" / "seed-reports.yaml"
+
+
+def _formats(raw: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in raw.split(",") if f.strip()))
+    if not chosen:
+        raise UsageError("--format needs at least one format", hint="e.g. --format pdf,docx")
+    for fmt in chosen:
+        if fmt not in writers.formats():
+            raise UsageError(
+                f"unknown format '{fmt}'", hint=f"use one of: {', '.join(writers.formats())}"
+            )
+    return chosen
+
+
+def _render_one(
+    dataset: Dataset, province: str, year: int, template: str, formats: Sequence[str], out: Path
+) -> list[Path]:
+    loaded = load_template(template)
+    document = build(dataset, province, year, loaded)
+    entry = dataset.entry(province, year)
+    written: list[Path] = []
+    for fmt in formats:
+        name = brief_name(entry.unit.slug, year, loaded.name, fmt)
+        written.append(write_atomic(inside(out, name), document.to_bytes(fmt)))
+    return written
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    dataset = load(args.data)
+    formats = _formats(args.format)
+    for path in _render_one(
+        dataset, args.province, args.year, args.template, formats, Path(args.out)
+    ):
+        print(path)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    source = _fixtures_path()
+    dataset = load(source)
+    out = Path(args.out)
+    formats = _formats(args.format)
+    count = 0
+    for entry in dataset.entries:
+        for path in _render_one(
+            dataset, entry.unit.code, entry.record.year, args.template, formats, out
+        ):
+            print(path)
+            count += 1
+    print(f"{count} files written to {out}/ from {source.name}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="briefgen",
+        description="Turn province-year records into official briefs (PDF, DOCX).",
+    )
+    parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    render = commands.add_parser("render", help="render one province-year brief")
+    render.add_argument("data", help="data file (.yaml, .yml, .json)")
+    render.add_argument("--province", required=True, help="province name or code")
+    render.add_argument("--year", required=True, type=int, help="the report's year")
+    render.add_argument("--template", default="official", help="built-in name or folder")
+    render.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
+    render.add_argument("--out", default="briefs", help="output folder (default: briefs)")
+    render.set_defaults(handler=_cmd_render)
+
+    demo = commands.add_parser("demo", help="render every record of the bundled fixtures")
+    demo.add_argument("--out", default="briefs", help="output folder (default: briefs)")
+    demo.add_argument("--template", default="official", help="built-in name or folder")
+    demo.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if getattr(args, "handler", None) is None:
+            parser.print_help(sys.stderr)
+            return EXIT_BAD_INPUT
+        code: int = args.handler(args)
+        return code
+    except InputError as error:
+        print(f"briefgen: error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BriefgenError as error:
+        print(f"briefgen: error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("briefgen: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(message: str) -> str:
+    """Errors print on one line; a quoted template source line follows after ' | '."""
+    return " | ".join(part.strip() for part in message.splitlines() if part.strip())

@@ -1,0 +1,1 @@
+"""Input data for briefgen: records, readers, indicators and the province registry."""

@@ -1,0 +1,54 @@
+"""Derived figures: growth, plan attainment, rank change, density.
+
+Reported figures always win: a derived figure is offered only where the
+report gives none, and every figure says whether it was reported or derived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number and whether the source reported it (``derived`` False) or we computed it."""
+
+    value: float
+    derived: bool = False
+
+
+def growth_pct(current: float | None, previous: float | None) -> float | None:
+    """Growth from ``previous`` to ``current`` in percent; ``None`` when not computable."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / previous * 100.0
+
+
+def plan_attainment_pct(value: float | None, plan: float | None) -> float | None:
+    """``value`` as a percentage of ``plan``; ``None`` when either is missing or plan is 0."""
+    if value is None or plan is None or plan == 0:
+        return None
+    return value / plan * 100.0
+
+
+def rank_change(previous: int | None, current: int | None) -> int | None:
+    """Places gained (positive) or lost (negative); ``None`` when either rank is missing."""
+    if previous is None or current is None:
+        return None
+    return previous - current
+
+
+def density_per_100(value: float | None, population: int | None) -> float | None:
+    """``value`` per 100 inhabitants; ``None`` when the population is unknown."""
+    if value is None or not population:
+        return None
+    return value / population * 100.0
+
+
+def pick(reported: float | None, derived: float | None) -> Figure | None:
+    """The reported figure when there is one, else the derived one (marked), else ``None``."""
+    if reported is not None:
+        return Figure(reported, derived=False)
+    if derived is not None:
+        return Figure(derived, derived=True)
+    return None

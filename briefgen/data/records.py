@@ -1,0 +1,176 @@
+"""Pydantic models of province-year records, as they are reported.
+
+A record is one province in one year.  Figures are kept as the source reports
+them (:class:`Observation`); derived figures are computed elsewhere
+(``briefgen.data.derive``) and never overwrite reported ones.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip()
+    return value
+
+
+NFCText = Annotated[str, BeforeValidator(_nfc)]
+"""A string normalised to NFC with outer white space removed."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Observation(_Model):
+    """One reported figure of one indicator.  ``None`` everywhere means "not reported".
+
+    ``value``: the figure in the indicator's unit (counts as plain numbers:
+    1,85 triệu is ``1850000``; money in the unit given by ``unit`` or the
+    catalogue, usually tỷ đồng).
+    ``unit``: overrides the catalogue unit id for this figure.
+    ``yoy_pct``: growth over the same period of the previous year, in percent
+    (a report's "bằng 102,8% so với cùng kỳ" is ``2.8``).
+    ``plan``: the planned value for the year; ``plan_pct``: attainment of the
+    plan in percent (``118`` for "đạt 118% kế hoạch").
+    ``rank``/``of``: position in a national ranking and the number of units
+    ranked.  ``edition``: the year of the ranking's edition when it differs
+    from the record's year (DTI 2021 reported in the 2022 review).
+    ``per_100``: density per 100 inhabitants as reported.
+    ``note``: free text printed with the figure; ``source``: where it came from.
+    """
+
+    value: float | None = None
+    unit: str | None = None
+    yoy_pct: float | None = None
+    plan: float | None = None
+    plan_pct: float | None = None
+    rank: int | None = Field(default=None, ge=1)
+    of: int | None = Field(default=None, ge=1)
+    edition: int | None = Field(default=None, ge=1990, le=2100)
+    per_100: float | None = Field(default=None, ge=0)
+    note: NFCText | None = None
+    source: NFCText | None = None
+
+    @model_validator(mode="after")
+    def _rank_within_denominator(self) -> Observation:
+        if self.rank is not None and self.of is not None and self.rank > self.of:
+            raise ValueError(f"rank {self.rank} is greater than the number ranked ({self.of})")
+        if self.of is not None and self.rank is None:
+            raise ValueError("'of' is given without 'rank'")
+        return self
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no figure at all is reported."""
+        return all(
+            getattr(self, name) is None
+            for name in ("value", "yoy_pct", "plan", "plan_pct", "rank", "per_100")
+        )
+
+
+class Target(_Model):
+    """A target for the next year.
+
+    ``indicator``: catalogue id, or ``None`` for a target stated only in words.
+    ``value``/``per_100``: the target figure; ``rank_max``: stay at or above
+    this rank ("giữ trong nhóm 10 tỉnh dẫn đầu" is ``10``); ``text``: the
+    target in words (printed when given, otherwise a sentence is built).
+    """
+
+    indicator: str | None = None
+    value: float | None = None
+    per_100: float | None = Field(default=None, ge=0)
+    rank_max: int | None = Field(default=None, ge=1)
+    text: NFCText | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Target:
+        if self.text is None and self.indicator is None:
+            raise ValueError("a target needs an 'indicator' or a 'text'")
+        if self.indicator is not None and self.text is None and (
+            self.value is None and self.per_100 is None and self.rank_max is None
+        ):
+            raise ValueError(
+                f"target for '{self.indicator}' has no value, per_100, rank_max or text"
+            )
+        return self
+
+
+class Person(_Model):
+    """A named person and the role the source gives them."""
+
+    name: NFCText
+    role: NFCText | None = None
+
+
+class LocalFigure(_Model):
+    """A figure reported for a district or other sub-unit, kept in its own words."""
+
+    label: NFCText
+    value: float
+    unit: NFCText | None = None
+
+
+class LocalReport(_Model):
+    """Figures a sub-unit (e.g. "huyện Hải Hậu") reported at the conference."""
+
+    unit: NFCText
+    topic: NFCText | None = None
+    figures: tuple[LocalFigure, ...] = ()
+
+
+class Source(_Model):
+    """Where the record's figures come from."""
+
+    file: NFCText
+    title: NFCText | None = None
+    published: dt.date | None = None
+    author: NFCText | None = None
+
+
+class ReportInfo(_Model):
+    """Facts of the official document itself.  ``None`` means the template's default.
+
+    ``number``: document number without "Số:" ("05/BC-STTTT"); ``date``: the
+    issue date; ``place``: the place printed before the date (defaults to the
+    province's name); ``parent``/``issuer``: the parent body and the issuing
+    body; ``signer``/``authority``: who signs and under what authority
+    ("KT. GIÁM ĐỐC"); ``recipients``: the "Nơi nhận" lines.
+    """
+
+    number: NFCText | None = None
+    date: dt.date | None = None
+    place: NFCText | None = None
+    parent: NFCText | None = None
+    issuer: NFCText | None = None
+    issuer_short: NFCText | None = None
+    signer: Person | None = None
+    authority: NFCText | None = None
+    recipients: tuple[NFCText, ...] = ()
+
+
+class Record(_Model):
+    """One province in one year, with everything its reports give."""
+
+    province: NFCText
+    year: int = Field(ge=1990, le=2100)
+    observations: dict[str, Observation] = Field(default_factory=dict)
+    highlights: tuple[NFCText, ...] = ()
+    targets: tuple[Target, ...] = ()
+    leaders: tuple[Person, ...] = ()
+    awards: tuple[NFCText, ...] = ()
+    local_reports: tuple[LocalReport, ...] = ()
+    report: ReportInfo = Field(default_factory=ReportInfo)
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """"Nam Định 2021", for messages."""
+        return f"{self.province} {self.year}"

@@ -1,0 +1,113 @@
+"""Errors raised by briefgen.
+
+Every error derives from :class:`BriefgenError` and says *where* the problem
+is: a file and row or record, a field, or a template and line.  The CLI prints
+``str(error)`` on one line and exits with code 2 for :class:`InputError`
+subclasses (bad input or usage) and 1 for anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem was found.  Every part is optional; ``None`` means unknown.
+
+    ``file``: path of the input or template file as the user gave it.
+    ``record``: a record label such as ``"Nam Định 2021"`` or ``"record 3"``.
+    ``row``: 1-based row (CSV/XLSX) or line (YAML/templates) in ``file``.
+    ``field``: dotted field path such as ``"observations.ict_index.rank"``.
+    """
+
+    file: str | None = None
+    record: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(f"{self.file}:{self.row}" if self.row is not None else self.file)
+        elif self.row is not None:
+            parts.append(f"line {self.row}")
+        if self.record:
+            parts.append(self.record)
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return ", ".join(parts)
+
+
+class BriefgenError(Exception):
+    """Base class of every error briefgen raises on purpose."""
+
+    def __init__(self, message: str, where: Location | None = None, hint: str | None = None):
+        self.message = message
+        self.where = where or Location()
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        place = str(self.where)
+        text = f"{place}: {self.message}" if place else self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class InputError(BriefgenError):
+    """Bad input from the user: data, template, options.  The CLI exits with code 2."""
+
+
+class DataError(InputError):
+    """A data file or record is malformed or invalid."""
+
+
+class UnknownProvinceError(DataError):
+    """A province name or code matches no unit; ``suggestions`` lists the closest names."""
+
+    def __init__(
+        self,
+        message: str,
+        where: Location | None = None,
+        hint: str | None = None,
+        suggestions: tuple[str, ...] = (),
+    ):
+        self.suggestions = suggestions
+        super().__init__(message, where, hint)
+
+
+class RecordNotFoundError(InputError):
+    """The dataset has no record for the requested province and year."""
+
+
+class TemplateError(InputError):
+    """A template is missing, malformed, or fails while rendering.
+
+    ``source_line`` holds the text of the offending template line when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        where: Location | None = None,
+        hint: str | None = None,
+        source_line: str | None = None,
+    ):
+        self.source_line = source_line
+        super().__init__(message, where, hint)
+
+    def _format(self) -> str:
+        text = super()._format()
+        if self.source_line:
+            text += f"\n    {self.source_line.strip()}"
+        return text
+
+
+class OutputError(BriefgenError):
+    """A document could not be written (bad output path, unknown format, disk error)."""
+
+
+class UsageError(InputError):
+    """A function or command was called with arguments that cannot work together."""

@@ -1,0 +1,579 @@
+"""The document model: immutable blocks and inlines, the only thing writers see.
+
+Templates produce a :class:`Document`; writers turn it into bytes.  The model
+imports nothing but the standard library.  Constructors normalise their input
+once (text to NFC, tables to rectangles) so that writers can trust what they
+get and never re-check it.
+
+:func:`dump` gives a stable, human-readable text form used by golden tests.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal, TypeAlias
+
+Align: TypeAlias = Literal["left", "center", "right", "justify"]
+RuleLength: TypeAlias = Literal["none", "third", "half", "full"]
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+# --------------------------------------------------------------------------- inlines
+
+
+@dataclass(frozen=True)
+class Text:
+    """A run of plain text (NFC).  Line breaks inside are not significant."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", _nfc(self.text))
+
+
+@dataclass(frozen=True)
+class Strong:
+    """Bold inlines."""
+
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Emph:
+    """Italic inlines."""
+
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class LineBreak:
+    """A forced line break inside a paragraph or cell."""
+
+
+Inline: TypeAlias = Text | Strong | Emph | LineBreak
+Inlines: TypeAlias = tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A flattened piece of text with its emphasis, as writers consume it.
+
+    ``text`` is empty and ``is_break`` true for a line break.
+    """
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    is_break: bool = False
+
+
+def runs(inlines: Iterable[Inline], bold: bool = False, italic: bool = False) -> Iterator[Run]:
+    """Flatten nested inlines into runs with their emphasis (adjacent runs are not merged)."""
+    for node in inlines:
+        match node:
+            case Text(text=text):
+                if text:
+                    yield Run(text, bold, italic)
+            case Strong(children=children):
+                yield from runs(children, True, italic)
+            case Emph(children=children):
+                yield from runs(children, bold, True)
+            case LineBreak():
+                yield Run("", bold, italic, is_break=True)
+            case _:
+                raise TypeError(f"unknown inline node {node!r}")
+
+
+def plain(inlines: Iterable[Inline]) -> str:
+    """The text of inlines without emphasis; line breaks become newlines."""
+    return "".join("\n" if r.is_break else r.text for r in runs(inlines))
+
+
+def normalise_inlines(inlines: Iterable[Inline]) -> Inlines:
+    """Merge adjacent :class:`Text` nodes and drop empty ones."""
+    out: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, Text):
+            if not node.text:
+                continue
+            if out and isinstance(out[-1], Text):
+                out[-1] = Text(out[-1].text + node.text)
+                continue
+        out.append(node)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section heading; ``level`` 1 is a part ("I. KẾT QUẢ …"), 2 a clause, 3 an item."""
+
+    level: int
+    content: Inlines
+
+    def __post_init__(self) -> None:
+        if self.level not in (1, 2, 3):
+            raise ValueError(f"heading level must be 1, 2 or 3, not {self.level}")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Body text.
+
+    ``align``: ``None`` means the template's body alignment (justified in
+    official documents).  ``indent``: ``None`` means the template's first-line
+    indent; ``False`` means none.
+    """
+
+    content: Inlines
+    align: Align | None = None
+    indent: bool | None = None
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    """A bulleted (``ordered=False``, Decree-30 dash style) or numbered list."""
+
+    items: tuple[Inlines, ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell.  ``align`` ``None`` means left for text; writers never guess numbers."""
+
+    content: Inlines
+    colspan: int = 1
+    rowspan: int = 1
+    align: Align | None = None
+
+    def __post_init__(self) -> None:
+        if self.colspan < 1 or self.rowspan < 1:
+            raise ValueError("cell spans must be at least 1")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with header rows (repeated on every page) and body rows.
+
+    ``widths``: relative column widths summing to 1.0 (equal when not given).
+    Rows are padded with empty cells so that every row covers ``columns``
+    columns once spans are counted; writers may rely on that.  A cell covered
+    by a rowspan from above is *not* present in the following rows.
+    """
+
+    header: tuple[tuple[Cell, ...], ...]
+    body: tuple[tuple[Cell, ...], ...]
+    widths: tuple[float, ...] = ()
+    caption: Inlines = ()
+    columns: int = 0
+
+    def __post_init__(self) -> None:
+        rows = self.header + self.body
+        columns = _column_count(rows)
+        if columns == 0:
+            raise ValueError("a table needs at least one cell")
+        header, body = _pad_rows(self.header, self.body, columns)
+        widths = self.widths
+        if not widths:
+            widths = tuple(1.0 / columns for _ in range(columns))
+        elif len(widths) != columns:
+            raise ValueError(f"table has {columns} columns but {len(widths)} widths")
+        total = sum(widths)
+        if total <= 0 or any(w <= 0 for w in widths):
+            raise ValueError("table widths must be positive")
+        widths = tuple(w / total for w in widths)
+        object.__setattr__(self, "header", header)
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "widths", widths)
+        object.__setattr__(self, "columns", columns)
+
+
+def _row_slots(rows: Sequence[Sequence[Cell]]) -> list[int]:
+    """How many columns each row covers, counting rowspans from rows above."""
+    carried: dict[int, int] = {}  # row index -> columns taken by rowspans from above
+    covered: list[int] = []
+    for index, row in enumerate(rows):
+        width = sum(cell.colspan for cell in row) + carried.get(index, 0)
+        covered.append(width)
+        for cell in row:
+            for below in range(index + 1, index + cell.rowspan):
+                carried[below] = carried.get(below, 0) + cell.colspan
+    return covered
+
+
+def _column_count(rows: Sequence[Sequence[Cell]]) -> int:
+    return max(_row_slots(rows), default=0)
+
+
+def _pad_rows(
+    header: tuple[tuple[Cell, ...], ...], body: tuple[tuple[Cell, ...], ...], columns: int
+) -> tuple[tuple[tuple[Cell, ...], ...], tuple[tuple[Cell, ...], ...]]:
+    rows = list(header + body)
+    slots = _row_slots(rows)
+    padded = [
+        tuple(row) + tuple(Cell(()) for _ in range(columns - width))
+        for row, width in zip(rows, slots, strict=True)
+    ]
+    return tuple(padded[: len(header)]), tuple(padded[len(header) :])
+
+
+@dataclass(frozen=True)
+class Series:
+    """One data series of a chart: ``values`` aligned with the chart's ``categories``.
+
+    A ``None`` value is a gap (missing data), never a zero.
+    """
+
+    label: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a chart shows, independent of how it is drawn.
+
+    ``kind``: ``"bar"``, ``"line"`` or another kind known to ``briefgen.charts``.
+    ``categories``: x-axis labels (years, provinces).  ``unit``: label of the
+    value axis (``None`` for none).  ``highlight``: index of the category to
+    emphasise (``None`` for none).  ``lang``: number format of labels.
+    """
+
+    kind: str
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    unit: str | None = None
+    highlight: int | None = None
+    lang: str = "vi"
+    width_mm: float = 150.0
+    height_mm: float = 70.0
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart drawn once and shared by every writer.
+
+    ``png``: raster bytes for formats that want pictures, drawn at ``dpi`` for
+    ``width_mm`` × ``height_mm``.  ``svg``: vector drawing of the same chart
+    (``None`` when not drawn).
+    """
+
+    png: bytes
+    dpi: int
+    width_mm: float
+    height_mm: float
+    svg: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart block.  ``image`` is ``None`` until ``briefgen.charts`` draws it;
+    writers refuse an undrawn chart.  ``caption`` prints under the chart."""
+
+    spec: ChartSpec
+    caption: Inlines = ()
+    image: ChartImage | None = None
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """Start a new page."""
+
+
+@dataclass(frozen=True)
+class HeaderLine:
+    """One line of a letterhead column: text plus an optional rule drawn under it.
+
+    ``size_pt``: ``None`` means the document's body size.  ``rule``: length of
+    the rule under the line relative to the line's text (``"none"`` for none).
+    """
+
+    content: Inlines
+    size_pt: float | None = None
+    rule: RuleLength = "none"
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The Decree-30 two-column header (a borderless two-column table).
+
+    ``left``/``right``: stacked centred lines (issuing body | national motto).
+    ``left_foot``/``right_foot``: the "Số: …" line and the place-and-date line,
+    printed level with each other below the columns (``None`` for none).
+    ``left_width``: fraction of the text width taken by the left column.
+    """
+
+    left: tuple[HeaderLine, ...]
+    right: tuple[HeaderLine, ...]
+    left_foot: HeaderLine | None = None
+    right_foot: HeaderLine | None = None
+    left_width: float = 0.4
+
+    def __post_init__(self) -> None:
+        if not 0.2 <= self.left_width <= 0.8:
+            raise ValueError("letterhead left_width must be between 0.2 and 0.8")
+
+
+@dataclass(frozen=True)
+class Title:
+    """The document kind and summary line ("BÁO CÁO" / "Kết quả …"), centred bold,
+    with a short rule under the last line."""
+
+    lines: tuple[Inlines, ...]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The Decree-30 footer: recipients on the left, the signature block on the right.
+
+    ``recipients``: lines of the "Nơi nhận:" list (empty for none), printed
+    after ``recipients_label``.  ``authority``: "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"
+    lines; ``name``: the signer, printed after a gap for the signature.
+    """
+
+    authority: tuple[Inlines, ...]
+    name: Inlines
+    recipients: tuple[Inlines, ...] = ()
+    recipients_label: Inlines = ()
+    left_width: float = 0.45
+
+    def __post_init__(self) -> None:
+        if not 0.2 <= self.left_width <= 0.8:
+            raise ValueError("signature left_width must be between 0.2 and 0.8")
+
+
+Block: TypeAlias = (
+    Heading
+    | Paragraph
+    | ListBlock
+    | Table
+    | Chart
+    | PageBreak
+    | Letterhead
+    | Title
+    | Signature
+)
+
+BLOCK_TYPES: tuple[type, ...] = (
+    Heading,
+    Paragraph,
+    ListBlock,
+    Table,
+    Chart,
+    PageBreak,
+    Letterhead,
+    Title,
+    Signature,
+)
+"""Every block type; the writer contract test renders each through every writer."""
+
+
+# --------------------------------------------------------------------------- document
+
+
+@dataclass(frozen=True)
+class Margins:
+    """Page margins in millimetres."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """Paper and margins.  ``size_mm`` is (width, height) in portrait."""
+
+    size_mm: tuple[float, float] = (210.0, 297.0)
+    margins: Margins = field(default_factory=lambda: Margins(20, 20, 30, 15))
+    landscape: bool = False
+    number_pages: bool = True
+    number_first_page: bool = False
+
+    @property
+    def width_mm(self) -> float:
+        return self.size_mm[1] if self.landscape else self.size_mm[0]
+
+    @property
+    def height_mm(self) -> float:
+        return self.size_mm[0] if self.landscape else self.size_mm[1]
+
+    @property
+    def text_width_mm(self) -> float:
+        return self.width_mm - self.margins.left - self.margins.right
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """Body typography shared by every writer.
+
+    ``font``: the family name requested (writers substitute a metric-compatible
+    font when it is not available).  ``line_spacing``: multiple of single.
+    """
+
+    font: str = "Times New Roman"
+    size_pt: float = 13.0
+    line_spacing: float = 1.15
+    first_line_indent_mm: float = 12.7
+    space_after_pt: float = 6.0
+    align: Align = "justify"
+    heading_size_pt: float = 13.0
+    table_size_pt: float = 12.0
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Document properties written to PDF metadata and DOCX core properties."""
+
+    title: str = ""
+    author: str = ""
+    subject: str = ""
+    keywords: tuple[str, ...] = ()
+    language: str = "vi"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A whole brief: metadata, page setup, typography and blocks."""
+
+    blocks: tuple[Block, ...]
+    meta: Meta = field(default_factory=Meta)
+    page: PageSetup = field(default_factory=PageSetup)
+    style: TextStyle = field(default_factory=TextStyle)
+
+    def iter_blocks(self) -> Iterator[Block]:
+        """Every block in document order."""
+        return iter(self.blocks)
+
+    def charts(self) -> tuple[Chart, ...]:
+        """Every chart block, in order."""
+        return tuple(b for b in self.blocks if isinstance(b, Chart))
+
+    def with_blocks(self, blocks: Iterable[Block]) -> Document:
+        """A copy with other blocks (same class, metadata and layout)."""
+        return replace(self, blocks=tuple(blocks))
+
+
+# --------------------------------------------------------------------------- text dump
+
+
+def dump(document: Document) -> str:
+    """A stable text form of the document for golden tests and debugging.
+
+    Chart images are summarised (their presence only), so a dump does not
+    change when a chart library changes its pixels.
+    """
+    lines: list[str] = [f"document lang={document.meta.language} title={document.meta.title!r}"]
+    for block in document.blocks:
+        lines.extend(_dump_block(block, "  "))
+    return "\n".join(lines) + "\n"
+
+
+def _dump_inlines(inlines: Iterable[Inline]) -> str:
+    parts: list[str] = []
+    for node in inlines:
+        match node:
+            case Text(text=text):
+                parts.append(text)
+            case Strong(children=children):
+                parts.append(f"**{_dump_inlines(children)}**")
+            case Emph(children=children):
+                parts.append(f"_{_dump_inlines(children)}_")
+            case LineBreak():
+                parts.append("⏎")
+    return "".join(parts)
+
+
+def _dump_header_line(line: HeaderLine) -> str:
+    extras = []
+    if line.size_pt is not None:
+        extras.append(f"{line.size_pt:g}pt")
+    if line.rule != "none":
+        extras.append(f"rule={line.rule}")
+    suffix = f" [{' '.join(extras)}]" if extras else ""
+    return f"{_dump_inlines(line.content)}{suffix}"
+
+
+def _dump_block(block: Block, pad: str) -> list[str]:
+    match block:
+        case Heading(level=level, content=content):
+            return [f"{pad}h{level} {_dump_inlines(content)}"]
+        case Paragraph(content=content, align=align, indent=indent):
+            attrs = "".join(
+                [f" align={align}" if align else "", " noindent" if indent is False else ""]
+            )
+            return [f"{pad}p{attrs} {_dump_inlines(content)}"]
+        case ListBlock(items=items, ordered=ordered):
+            mark = "1." if ordered else "-"
+            return [f"{pad}{'ol' if ordered else 'ul'}"] + [
+                f"{pad}  {mark} {_dump_inlines(item)}" for item in items
+            ]
+        case Table(header=header, body=body, widths=widths, caption=caption):
+            out = [f"{pad}table widths={','.join(f'{w:.3f}' for w in widths)}"]
+            if caption:
+                out.append(f"{pad}  caption {_dump_inlines(caption)}")
+            for kind, rows in (("th", header), ("td", body)):
+                for row in rows:
+                    cells = " | ".join(_dump_cell(c) for c in row)
+                    out.append(f"{pad}  {kind} {cells}")
+            return out
+        case Chart(spec=spec, caption=caption, image=image):
+            out = [
+                f"{pad}chart {spec.kind} {spec.title!r} unit={spec.unit!r} "
+                f"highlight={spec.highlight} {spec.width_mm:g}x{spec.height_mm:g}mm"
+                f"{' drawn' if image else ''}",
+                f"{pad}  categories {', '.join(spec.categories)}",
+            ]
+            for series in spec.series:
+                values = ", ".join("—" if v is None else f"{v:g}" for v in series.values)
+                out.append(f"{pad}  series {series.label!r}: {values}")
+            if caption:
+                out.append(f"{pad}  caption {_dump_inlines(caption)}")
+            return out
+        case PageBreak():
+            return [f"{pad}pagebreak"]
+        case Letterhead(left=left, right=right, left_foot=lf, right_foot=rf, left_width=lw):
+            out = [f"{pad}letterhead left_width={lw:g}"]
+            out += [f"{pad}  left  {_dump_header_line(line)}" for line in left]
+            out += [f"{pad}  right {_dump_header_line(line)}" for line in right]
+            if lf is not None:
+                out.append(f"{pad}  left-foot  {_dump_header_line(lf)}")
+            if rf is not None:
+                out.append(f"{pad}  right-foot {_dump_header_line(rf)}")
+            return out
+        case Title(lines=title_lines):
+            return [f"{pad}title"] + [f"{pad}  {_dump_inlines(line)}" for line in title_lines]
+        case Signature(authority=authority, name=name, recipients=recipients, recipients_label=rl):
+            out = [f"{pad}signature"]
+            if recipients or rl:
+                out.append(f"{pad}  recipients {_dump_inlines(rl)}")
+                out += [f"{pad}    {_dump_inlines(r)}" for r in recipients]
+            out += [f"{pad}  authority {_dump_inlines(a)}" for a in authority]
+            out.append(f"{pad}  name {_dump_inlines(name)}")
+            return out
+    raise TypeError(f"unknown block {block!r}")
+
+
+def _dump_cell(cell: Cell) -> str:
+    spans = ""
+    if cell.colspan > 1:
+        spans += f"{{c{cell.colspan}}}"
+    if cell.rowspan > 1:
+        spans += f"{{r{cell.rowspan}}}"
+    if cell.align:
+        spans += f"{{{cell.align}}}"
+    return f"{spans}{_dump_inlines(cell.content)}"
+
+
+def block_fields(block: Block) -> dict[str, object]:
+    """The fields of a block as a dict (for generic tests)."""
+    return {f.name: getattr(block, f.name) for f in fields(block)}

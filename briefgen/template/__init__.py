@@ -1,0 +1,1 @@
+"""Templates: sandboxed Jinja2 emitting the XML vocabulary of the document model."""

@@ -1,0 +1,374 @@
+"""The context a template renders with: one province-year, its history and its peers.
+
+Everything here is plain data or small read-only views; templates reach
+figures through :class:`Figures` (``obs.postal_revenue``) and sentences through
+:class:`Fig` methods, so that the wording of figures lives in Python, once,
+for every template and language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from briefgen import text as fmt
+from briefgen.data import derive, provinces
+from briefgen.data.dataset import Dataset, Entry
+from briefgen.data.indicators import Indicator
+from briefgen.data.records import Observation, Record, ReportInfo, Target
+
+
+@dataclass(frozen=True)
+class Fig:
+    """One indicator of the record, with derived figures and its sentences.
+
+    ``obs``: the reported observation.  ``yoy``/``attainment``: growth and
+    plan attainment, reported or derived (``None`` when neither).
+    ``previous``: last year's observation from the dataset (``None`` if absent).
+    """
+
+    indicator: Indicator
+    obs: Observation
+    year: int
+    lang: str
+    yoy: derive.Figure | None
+    attainment: derive.Figure | None
+    previous: Observation | None
+
+    # -- plain accessors for templates
+
+    @property
+    def id(self) -> str:
+        return self.indicator.id
+
+    @property
+    def label(self) -> str:
+        """The full label in the template's language."""
+        return self.indicator.label(self.lang)
+
+    @property
+    def short(self) -> str:
+        """The short label in the template's language."""
+        return self.indicator.label(self.lang, short=True)
+
+    @property
+    def value(self) -> float | None:
+        return self.obs.value
+
+    @property
+    def rank(self) -> int | None:
+        return self.obs.rank
+
+    @property
+    def of(self) -> int | None:
+        return self.obs.of
+
+    @property
+    def is_rank(self) -> bool:
+        return self.indicator.kind == "rank"
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained since last year's record (``None`` when not comparable)."""
+        if self.previous is None:
+            return None
+        return derive.rank_change(self.previous.rank, self.obs.rank)
+
+    # -- formatted pieces
+
+    def amount(self) -> str:
+        """The value with its unit: "130 tỷ đồng", "2.890.000 thuê bao", "56,35%"."""
+        value = self.obs.value
+        if value is None:
+            return ""
+        unit = self.indicator.unit
+        unit_id = self.obs.unit or unit.id
+        if self.indicator.kind == "money" or unit.money:
+            return fmt.money(value, unit_id, self.lang)
+        if self.indicator.kind == "percent":
+            return fmt.percent(value, self.lang)
+        label = unit.label(self.lang)
+        if abs(value) >= 1_000_000 and value % 1_000_000 == 0:
+            # "18 triệu tờ, cuốn", as reports write round millions
+            return f"{fmt.compact(value, self.lang)} {label}".rstrip()
+        return fmt.quantity(value, label, self.lang) if label else fmt.number(value, self.lang)
+
+    def rank_text(self) -> str:
+        """ "11/63" or "3"."""
+        if self.obs.rank is None:
+            return ""
+        return fmt.rank(self.obs.rank, self.obs.of, self.lang)
+
+    def density(self) -> str:
+        """ "49,8 thuê bao/100 dân" or ""."""
+        if self.obs.per_100 is None:
+            return ""
+        label = self.indicator.per_100_label(self.lang)
+        return f"{fmt.number(self.obs.per_100, self.lang)} {label}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as a table column shows it: "tỷ đồng", "thuê bao", "%", "thứ hạng"."""
+        if self.is_rank:
+            return "rank" if self.lang == "en" else "thứ hạng"
+        unit_id = self.obs.unit or self.indicator.unit.id
+        if self.indicator.kind == "money":
+            return fmt.MONEY_UNITS[unit_id][1 if self.lang == "en" else 0]
+        return self.indicator.unit.label(self.lang)
+
+    def value_text(self) -> str:
+        """The figure without its unit: "130", "2.890.000", "11/63"; "" when not reported."""
+        if self.is_rank:
+            return self.rank_text()
+        return "" if self.obs.value is None else fmt.number(self.obs.value, self.lang)
+
+    def yoy_text(self) -> str:
+        """Growth as "+8,3%" (derived figures marked with "*"), or ""."""
+        if self.yoy is None:
+            return ""
+        return fmt.signed_percent(self.yoy.value, self.lang) + ("*" if self.yoy.derived else "")
+
+    def plan_text(self) -> str:
+        """Plan attainment as "118%" (derived figures marked with "*"), or ""."""
+        if self.attainment is None:
+            return ""
+        mark = "*" if self.attainment.derived else ""
+        return fmt.percent(self.attainment.value, self.lang) + mark
+
+    # -- sentences
+
+    def sentence(self) -> str:
+        """A clause stating the figure and its context, without a final full stop."""
+        if self.lang == "en":
+            return self._sentence_en()
+        return self._sentence_vi()
+
+    def _sentence_vi(self) -> str:
+        o = self.obs
+        label = self.label
+        if o.edition is not None and o.edition != self.year:
+            label = f"{label} năm {o.edition}"
+        parts: list[str] = []
+        if self.is_rank:
+            parts.append(f"{label} xếp thứ {self.rank_text()} tỉnh, thành phố")
+            change = self.rank_change
+            if change:
+                parts.append(fmt.rank_change(self.previous.rank, o.rank))  # type: ignore[union-attr, arg-type]
+        else:
+            head = f"{label} đạt {self.amount()}" if o.value is not None else label
+            parts.append(head)
+            if o.per_100 is not None:
+                parts.append(f"mật độ {self.density()}")
+            if o.rank is not None:
+                where = "toàn quốc" if o.of is None else "cả nước"
+                parts.append(f"đứng thứ {self.rank_text()} {where}")
+        if self.yoy is not None:
+            phrase = fmt.growth_phrase(self.yoy.value, self.lang)
+            if self.yoy.value == 0:
+                phrase = "bằng cùng kỳ"
+            else:
+                phrase += f" so với cùng kỳ năm {self.year - 1}"
+            parts.append(phrase + (" (tính từ số liệu năm trước)" if self.yoy.derived else ""))
+        if o.plan_pct is not None:
+            parts.append(f"đạt {fmt.percent(o.plan_pct, self.lang)} kế hoạch năm {self.year}")
+        elif o.plan is not None and o.value is not None:
+            plan_text = self._plan_amount()
+            verb = "vượt" if o.value > o.plan else "so với"
+            parts.append(f"{verb} chỉ tiêu {plan_text}")
+        text = ", ".join(parts)
+        if o.note:
+            text += f" ({o.note})"
+        return text
+
+    def _sentence_en(self) -> str:
+        o = self.obs
+        label = self.label
+        if o.edition is not None and o.edition != self.year:
+            label = f"{label} {o.edition}"
+        parts: list[str] = []
+        if self.is_rank:
+            parts.append(f"{label}: ranked {self.rank_text()} provinces and cities")
+            if self.rank_change:
+                parts.append(fmt.rank_change(self.previous.rank, o.rank, "en"))  # type: ignore[union-attr, arg-type]
+        else:
+            parts.append(f"{label}: {self.amount()}" if o.value is not None else label)
+            if o.per_100 is not None:
+                parts.append(f"density {self.density()}")
+            if o.rank is not None:
+                parts.append(f"ranked {self.rank_text()} nationally")
+        if self.yoy is not None:
+            phrase = fmt.growth_phrase(self.yoy.value, "en") + " year on year"
+            parts.append(phrase + (" (computed from last year)" if self.yoy.derived else ""))
+        if o.plan_pct is not None:
+            parts.append(f"{fmt.percent(o.plan_pct, 'en')} of the {self.year} plan")
+        elif o.plan is not None and o.value is not None:
+            parts.append(f"target {self._plan_amount()}")
+        return ", ".join(parts)
+
+    def _plan_amount(self) -> str:
+        plan = self.obs.plan
+        if plan is None:
+            return ""
+        if self.indicator.kind == "percent":
+            return fmt.percent(plan, self.lang)
+        return Fig(
+            self.indicator, Observation(value=plan, unit=self.obs.unit), self.year, self.lang,
+            None, None, None,
+        ).amount()
+
+
+class Figures(Mapping[str, Fig]):
+    """The record's figures by indicator id, in catalogue order.
+
+    ``figures.postal_revenue`` and ``figures["postal_revenue"]`` both work;
+    ``figures.section("telecom")`` lists one section's figures.
+    """
+
+    def __init__(self, figures: Mapping[str, Fig]):
+        self._figures = dict(figures)
+
+    def __getitem__(self, key: str) -> Fig:
+        return self._figures[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._figures)
+
+    def __len__(self) -> int:
+        return len(self._figures)
+
+    def __getattr__(self, name: str) -> Fig:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._figures[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def section(self, name: str) -> list[Fig]:
+        """Figures of one catalogue section, in catalogue order."""
+        return [f for f in self._figures.values() if f.indicator.section == name]
+
+    def having(self, attribute: str) -> list[Fig]:
+        """Figures whose observation reports ``attribute`` (e.g. "plan_pct", "yoy_pct")."""
+        if attribute == "yoy":
+            return [f for f in self._figures.values() if f.yoy is not None]
+        return [f for f in self._figures.values() if getattr(f.obs, attribute) is not None]
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A next-year target with its sentence."""
+
+    target: Target
+    indicator: Indicator | None
+    lang: str
+
+    def sentence(self) -> str:
+        """The target as a clause: the report's own words when given, else built."""
+        t = self.target
+        if t.text:
+            return t.text.rstrip(".;")
+        assert self.indicator is not None  # a target without text names an indicator
+        label = self.indicator.label(self.lang)
+        en = self.lang == "en"
+        parts: list[str] = []
+        if t.value is not None:
+            amount = Fig(self.indicator, Observation(value=t.value), 0, self.lang,
+                         None, None, None).amount()
+            parts.append(f"{label}: {amount}" if en else f"{label} đạt {amount}")
+        if t.per_100 is not None:
+            density = f"{fmt.number(t.per_100, self.lang)} {self.indicator.per_100_label(self.lang)}"
+            parts.append(f"density {density}" if en else f"mật độ {density}")
+        if t.rank_max is not None:
+            parts.append(
+                f"{label}: stay in the top {t.rank_max}" if en
+                else f"{label} giữ vị trí trong nhóm {t.rank_max} tỉnh, thành phố dẫn đầu"
+            )
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Facts of the official document with defaults filled in."""
+
+    number: str | None
+    date: date | None
+    place: str
+    parent: str
+    issuer: str
+    issuer_short: str
+    signer_name: str | None
+    signer_role: str | None
+    authority: str
+    recipients: tuple[str, ...]
+
+
+def _report(info: ReportInfo, unit: provinces.Unit, year: int) -> Report:
+    kind = "tỉnh" if unit.kind == "tỉnh" else "thành phố"
+    issuer = info.issuer or (
+        "Sở Thông tin và Truyền thông" if year < 2025 else "Sở Khoa học và Công nghệ"
+    )
+    short = info.issuer_short or ("STTTT" if year < 2025 else "SKHCN")
+    return Report(
+        number=info.number,
+        date=info.date,
+        place=info.place or unit.name,
+        parent=info.parent or f"UBND {kind.upper()} {unit.upper_name}",
+        issuer=issuer,
+        issuer_short=short,
+        signer_name=info.signer.name if info.signer else None,
+        signer_role=info.signer.role if info.signer else None,
+        authority=info.authority or "GIÁM ĐỐC",
+        recipients=info.recipients,
+    )
+
+
+def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
+    """The template context for one entry of ``dataset``."""
+    record: Record = entry.record
+    unit = entry.unit
+    catalogue = dataset.catalogue
+    previous_entry = dataset.find(unit.code, record.year - 1)
+    figures: dict[str, Fig] = {}
+    for indicator_id in catalogue:
+        obs = record.observations.get(indicator_id)
+        if obs is None or obs.is_empty:
+            continue
+        previous = previous_entry.record.observations.get(indicator_id) if previous_entry else None
+        indicator = catalogue[indicator_id]
+        yoy = derive.pick(
+            obs.yoy_pct,
+            derive.growth_pct(obs.value, previous.value if previous else None)
+            if indicator.kind != "rank" else None,
+        )
+        attainment = derive.pick(obs.plan_pct, derive.plan_attainment_pct(obs.value, obs.plan))
+        figures[indicator_id] = Fig(indicator, obs, record.year, lang, yoy, attainment, previous)
+    return {
+        "record": record,
+        "unit": unit,
+        "year": record.year,
+        "lang": lang,
+        "figures": Figures(figures),
+        "report": _report(record.report, unit, record.year),
+        "catalogue": catalogue,
+        "history": _History(dataset, unit.code),
+        "goals": [
+            Goal(t, catalogue[t.indicator] if t.indicator else None, lang) for t in record.targets
+        ],
+        "denominator": provinces.denominator(record.year),
+    }
+
+
+class _History:
+    """``history("phone_subscribers")`` → [(year, value), …] for the unit, ascending."""
+
+    def __init__(self, dataset: Dataset, code: str):
+        self._dataset = dataset
+        self._code = code
+
+    def __call__(self, indicator: str, field: str = "value") -> list[tuple[int, float | None]]:
+        return [
+            (year, getattr(obs, field)) for year, obs in self._dataset.history(self._code, indicator)
+        ]

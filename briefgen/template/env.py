@@ -1,0 +1,418 @@
+"""Template folders, the sandboxed Jinja2 environment, and rendering to the model.
+
+A template is a folder holding ``template.yaml`` (name, language, page setup,
+typography) and an entry file (``brief.xml.j2`` by default).  Built-in
+templates live in the package (``briefgen/_templates`` in a wheel, the
+repository's ``templates/`` in a checkout) and can be extended from any user
+folder with ``{% extends "official/brief.xml.j2" %}``.
+
+Jinja runs in a :class:`~jinja2.sandbox.SandboxedEnvironment` with
+``StrictUndefined`` and autoescape on: text from records can never inject
+markup, and a missing name is an error naming the template line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+import yaml
+from jinja2 import sandbox
+
+from briefgen import model as m
+from briefgen import text as fmt
+from briefgen.errors import Location, TemplateError
+from briefgen.template import markup
+
+ENTRY = "brief.xml.j2"
+CONFIG = "template.yaml"
+PAGE_SIZES_MM: dict[str, tuple[float, float]] = {
+    "A4": (210.0, 297.0),
+    "A5": (148.0, 210.0),
+    "A3": (297.0, 420.0),
+    "Letter": (215.9, 279.4),
+}
+
+
+def builtin_root() -> Path:
+    """The folder holding the built-in templates (installed wheel or source checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "_templates"
+    if installed.is_dir():
+        return installed
+    checkout = package.parent / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise TemplateError(
+        "the built-in templates are missing from this installation",
+        Location(file=str(installed)),
+        "reinstall briefgen",
+    )
+
+
+def builtin_names() -> tuple[str, ...]:
+    """Names of the built-in templates."""
+    root = builtin_root()
+    return tuple(sorted(p.name for p in root.iterdir() if (p / CONFIG).is_file()))
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated ``template.yaml``."""
+
+    name: str
+    description: str
+    language: str
+    entry: str
+    page: m.PageSetup
+    style: m.TextStyle
+    extends: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+_CONFIG_KEYS = {"name", "description", "language", "entry", "page", "style", "values", "extends"}
+_PAGE_KEYS = {"size", "orientation", "margins_mm", "number_pages", "number_first_page"}
+_MARGIN_KEYS = {"top", "bottom", "left", "right"}
+_STYLE_KEYS = {
+    "font", "size_pt", "line_spacing", "first_line_indent_mm", "space_after_pt", "align",
+    "heading_size_pt", "table_size_pt",
+}
+
+
+def _config(folder: Path) -> Config:
+    path = folder / CONFIG
+    file = str(path)
+    if not path.is_file():
+        raise TemplateError(
+            f"no {CONFIG} in the template folder", Location(file=str(folder)),
+            f"a template folder needs {CONFIG} and {ENTRY}",
+        )
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise TemplateError(
+            f"not valid YAML: {getattr(error, 'problem', error)}",
+            Location(file=file, row=mark.line + 1 if mark else None),
+        ) from None
+    if not isinstance(raw, dict):
+        raise TemplateError("template.yaml must be a mapping", Location(file=file))
+
+    def fail(message: str, key: str, hint: str | None = None) -> TemplateError:
+        return TemplateError(message, Location(file=file, field=key), hint)
+
+    def check_keys(section: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+        for key in section:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else (
+                    f"allowed: {', '.join(sorted(allowed))}"
+                )
+                raise fail(f"unknown key '{key}'", f"{prefix}{key}", hint)
+
+    check_keys(raw, _CONFIG_KEYS, "")
+    language = str(raw.get("language", "vi"))
+    if language not in ("vi", "en"):
+        raise fail(f"unsupported language '{language}'", "language", "use vi or en")
+    page_raw = raw.get("page") or {}
+    if not isinstance(page_raw, dict):
+        raise fail("'page' must be a mapping", "page")
+    check_keys(page_raw, _PAGE_KEYS, "page.")
+    size_name = str(page_raw.get("size", "A4"))
+    if size_name not in PAGE_SIZES_MM:
+        raise fail(
+            f"unknown page size '{size_name}'", "page.size",
+            f"use one of: {', '.join(PAGE_SIZES_MM)}",
+        )
+    orientation = page_raw.get("orientation", "portrait")
+    if orientation not in ("portrait", "landscape"):
+        raise fail(
+            f"orientation must be portrait or landscape, not '{orientation}'", "page.orientation"
+        )
+    margins_raw = page_raw.get("margins_mm") or {}
+    if not isinstance(margins_raw, dict):
+        raise fail("'page.margins_mm' must be a mapping", "page.margins_mm")
+    check_keys(margins_raw, _MARGIN_KEYS, "page.margins_mm.")
+    margins = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
+    for key, value in margins_raw.items():
+        if not isinstance(value, (int, float)) or not 0 <= value <= 80:
+            raise fail(f"margin must be a number of mm from 0 to 80, not {value!r}",
+                       f"page.margins_mm.{key}")
+        margins[key] = float(value)
+    page = m.PageSetup(
+        size_mm=PAGE_SIZES_MM[size_name],
+        margins=m.Margins(**margins),
+        landscape=orientation == "landscape",
+        number_pages=bool(page_raw.get("number_pages", True)),
+        number_first_page=bool(page_raw.get("number_first_page", False)),
+    )
+    if page.text_width_mm < 50:
+        raise fail("margins leave less than 50 mm of text width", "page.margins_mm")
+    style_raw = raw.get("style") or {}
+    if not isinstance(style_raw, dict):
+        raise fail("'style' must be a mapping", "style")
+    check_keys(style_raw, _STYLE_KEYS, "style.")
+    defaults = m.TextStyle()
+    style_values: dict[str, Any] = {}
+    for key, value in style_raw.items():
+        if key in ("font", "align"):
+            style_values[key] = str(value)
+        elif not isinstance(value, (int, float)) or value < 0:
+            raise fail(f"'{key}' must be a positive number, not {value!r}", f"style.{key}")
+        else:
+            style_values[key] = float(value)
+    if style_values.get("align", defaults.align) not in ("left", "center", "right", "justify"):
+        raise fail("style.align must be left, center, right or justify", "style.align")
+    style = m.TextStyle(**{**defaults.__dict__, **style_values})
+    entry = str(raw.get("entry", ENTRY))
+    if not (folder / entry).is_file():
+        raise fail(f"entry file '{entry}' not found in {folder}", "entry")
+    values = raw.get("values") or {}
+    if not isinstance(values, dict):
+        raise fail("'values' must be a mapping", "values")
+    return Config(
+        name=str(raw.get("name", folder.name)),
+        description=str(raw.get("description", "")),
+        language=language,
+        entry=entry,
+        page=page,
+        style=style,
+        extends=raw.get("extends"),
+        values=values,
+    )
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def _filters(lang: str) -> dict[str, Callable[..., Any]]:
+    def number(value: float | None, decimals: int | None = None) -> str:
+        return "" if value is None else fmt.number(value, lang, decimals)
+
+    def percent(value: float | None, decimals: int | None = None) -> str:
+        return "" if value is None else fmt.percent(value, lang, decimals)
+
+    def money(value: float | None, unit: str = "ty_dong") -> str:
+        return "" if value is None else fmt.money(value, unit, lang)
+
+    def compact(value: float | None) -> str:
+        return "" if value is None else fmt.compact(value, lang)
+
+    def rank(position: int | None, of: int | None = None) -> str:
+        return "" if position is None else fmt.rank(position, of, lang)
+
+    def date_(value: Any) -> str:
+        return "" if value is None else fmt.long_date(value, lang)
+
+    def growth(value: float | None) -> str:
+        return "" if value is None else fmt.growth_phrase(value, lang)
+
+    def two_lines(value: str, limit: int = 24) -> Markup:
+        """Break a long heading line at the space nearest its middle (Decree-30 headers)."""
+        text = str(value)
+        if len(text) <= limit or " " not in text:
+            return escape(text)
+        middle = len(text) / 2
+        spaces = [i for i, c in enumerate(text) if c == " "]
+        cut = min(spaces, key=lambda i: abs(i - middle))
+        return escape(text[:cut]) + Markup("<br/>") + escape(text[cut + 1 :])
+
+    return {
+        "two_lines": two_lines,
+        "number": number,
+        "percent": percent,
+        "money": money,
+        "compact": compact,
+        "rank": rank,
+        "date": date_,
+        "decree_date": fmt.decree_date,
+        "numeric_date": lambda value: fmt.numeric_date(value, lang),
+        "growth": growth,
+        "upper": fmt.upper,
+        "roman": fmt.roman,
+        "nfc": fmt.nfc,
+    }
+
+
+@dataclass(frozen=True)
+class Template:
+    """A loaded template: its folder, configuration and Jinja environment."""
+
+    folder: Path
+    config: Config
+    env: sandbox.SandboxedEnvironment
+    builtin: bool
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def language(self) -> str:
+        return self.config.language
+
+    def render_xml(self, context: Mapping[str, Any]) -> str:
+        """Render the entry template to XML text; errors name template and line."""
+        try:
+            template = self.env.get_template(self._entry_name)
+            return template.render(**context, **{"config": self.config.values})
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateError(
+                f"template syntax error: {error.message}",
+                Location(file=error.filename or error.name, row=error.lineno),
+                source_line=_line_of(error.source, error.lineno),
+            ) from None
+        except jinja2.TemplateNotFound as error:
+            raise TemplateError(
+                f"template file '{error.name}' not found",
+                Location(file=str(self.folder)),
+                f"templates are looked up in {self.folder} and {builtin_root()}",
+            ) from None
+        except jinja2.UndefinedError as error:
+            file, line = _template_frame(error)
+            names = sorted(k for k in context if not k.startswith("_"))
+            raise TemplateError(
+                f"undefined: {error.message}",
+                Location(file=file, row=line),
+                f"names in the context: {', '.join(names)}",
+                source_line=_file_line(file, line),
+            ) from None
+        except jinja2.exceptions.SecurityError as error:
+            file, line = _template_frame(error)
+            raise TemplateError(
+                f"unsafe operation blocked by the sandbox: {error}",
+                Location(file=file, row=line),
+                "templates may use public data attributes, filters and macros only",
+                source_line=_file_line(file, line),
+            ) from None
+        except TemplateError:
+            raise
+        except Exception as error:  # an error raised by a filter or context method
+            file, line = _template_frame(error)
+            if file is None:
+                raise
+            raise TemplateError(
+                f"{type(error).__name__}: {error}",
+                Location(file=file, row=line),
+                source_line=_file_line(file, line),
+            ) from error
+
+    @property
+    def _entry_name(self) -> str:
+        if self.builtin:
+            return f"{self.folder.name}/{self.config.entry}"
+        return self.config.entry
+
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """(display name, text) of the entry template and every template it can reach."""
+        out: list[tuple[str, str]] = []
+        seen: set[Path] = set()
+        first = self.folder / self.config.entry
+        for path in [first, *sorted(self.folder.glob("*.j2"))]:
+            if path not in seen:
+                seen.add(path)
+                out.append((str(path), path.read_text("utf-8")))
+        root = builtin_root()
+        for path in sorted(root.glob("*/*.j2")):
+            if path not in seen:
+                seen.add(path)
+                out.append((str(path), path.read_text("utf-8")))
+        return tuple(out)
+
+    def render(self, context: Mapping[str, Any]) -> m.Document:
+        """Render to a model document with this template's page setup and typography."""
+        xml = self.render_xml(context)
+        parsed = markup.parse(xml, markup.SourceMap(self.sources(), xml))
+        attrs = parsed.attrs
+        meta = m.Meta(
+            title=attrs.get("title", ""),
+            author=attrs.get("author", ""),
+            subject=attrs.get("subject", ""),
+            keywords=tuple(k.strip() for k in attrs.get("keywords", "").split(";") if k.strip()),
+            language=attrs.get("lang", self.config.language),
+        )
+        return m.Document(parsed.blocks, meta, self.config.page, self.config.style)
+
+
+def _line_of(source: str | None, line: int | None) -> str | None:
+    if not source or not line:
+        return None
+    lines = source.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _file_line(file: str | None, line: int | None) -> str | None:
+    if not file or not line:
+        return None
+    try:
+        return _line_of(Path(file).read_text("utf-8"), line)
+    except OSError:
+        return None
+
+
+def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that is a template file (Jinja rewrites them)."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".j2") or frame.filename.endswith((".xml", ".jinja")):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnvironment:
+    root = builtin_root()
+    search = [str(root)] if builtin else [str(folder), str(root)]
+    env = sandbox.SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(search, encoding="utf-8"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(_filters(lang))
+    return env
+
+
+@cache
+def _load(folder: Path, builtin: bool) -> Template:
+    config = _config(folder)
+    env = _environment(folder, config.language, builtin)
+    return Template(folder, config, env, builtin)
+
+
+def load_template(name_or_path: str | Path) -> Template:
+    """A built-in template by name (``"official"``) or a user template folder by path.
+
+    Loaded templates are cached per process.
+    """
+    if isinstance(name_or_path, str) and "/" not in name_or_path and "\\" not in name_or_path:
+        root = builtin_root()
+        candidate = root / name_or_path
+        if (candidate / CONFIG).is_file():
+            return _load(candidate.resolve(), True)
+        if not Path(name_or_path).is_dir():
+            names = builtin_names()
+            close = difflib.get_close_matches(name_or_path, names, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"built-in templates: {', '.join(names)}; or give a folder path"
+            )
+            raise TemplateError(f"unknown template '{name_or_path}'", None, hint)
+    folder = Path(name_or_path).expanduser()
+    if not folder.is_dir():
+        raise TemplateError(
+            "template folder not found", Location(file=str(folder)),
+            f"built-in templates: {', '.join(builtin_names())}",
+        )
+    return _load(folder.resolve(), False)

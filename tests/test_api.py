@@ -1,0 +1,242 @@
+"""End to end through the public API: every seed record to PDF and DOCX, read back."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+import briefgen
+from briefgen import model as m
+from briefgen.errors import RecordNotFoundError, TemplateError, UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "fixtures" / "seed-reports.yaml"
+
+# The figures each record must show, in Vietnamese format, and words that
+# belong to other records only (nothing of another province may leak in).
+EXPECTED: dict[tuple[str, int], tuple[str, ...]] = {
+    ("Nam Định", 2021): (
+        "UBND TỈNH NAM ĐỊNH",
+        "Nam Định, ngày 07 tháng 01 năm 2022",
+        "xếp thứ 11/63 tỉnh, thành phố",
+        "14/63",
+        "6/63",
+        "130 tỷ đồng",
+        "tăng 8,3% so với cùng kỳ năm 2020",
+        "đạt 118% kế hoạch năm 2021",
+        "Trần Lê Đoài",
+        "huyện Hải Hậu",
+        "32.000",
+    ),
+    ("Thanh Hóa", 2020): (
+        "UBND TỈNH THANH HÓA",
+        "Thanh Hóa, ngày 11 tháng 01 năm 2021",
+        "3.630 tỷ đồng",
+        "100,6%",
+        "200 tỷ đồng",
+        "2.890.000 thuê bao",
+        "100,67%",
+        "1.800.000 thuê bao",
+        "49,8 thuê bao/100 dân",
+        "105,88%",
+        "56,35%",
+        "57,53%",
+        "615",
+        "2.916.000 thuê bao",
+        "80 máy/100 dân",
+        "1.830.000 thuê bao",
+        "50,6 thuê bao/100 dân",
+        "3.745 tỷ đồng",
+        "Đỗ Hữu Quyết",
+    ),
+    ("Bắc Giang", 2022): (
+        "UBND TỈNH BẮC GIANG",
+        "Bắc Giang, ngày 29 tháng 12 năm 2022",
+        "1.850.000 thuê bao",
+        "tăng 2,8% so với cùng kỳ năm 2021",
+        "1.720.000 thuê bao",
+        "tăng 1,2%",
+        "Chỉ số chuyển đổi số (DTI) năm 2021 xếp thứ 10/63 tỉnh, thành phố",
+        "nhóm 10 tỉnh, thành phố dẫn đầu",
+    ),
+    ("Bắc Kạn", 2020): (
+        "UBND TỈNH BẮC KẠN",
+        "Bắc Kạn, ngày 06 tháng 01 năm 2021",
+        "60%",
+        "vượt chỉ tiêu 30%",
+        "Vi Hương",
+        "Hà Văn Tiến",
+    ),
+}
+DECREE_HEADER = (
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    "BÁO CÁO",
+    "Nơi nhận:",
+)
+PROVINCE_WORDS = ("Nam Định", "Thanh Hóa", "Bắc Giang", "Bắc Kạn")
+
+
+@pytest.fixture(scope="module")
+def dataset() -> briefgen.Dataset:
+    return briefgen.load(SEEDS)
+
+
+@pytest.fixture(scope="module")
+def rendered(dataset: briefgen.Dataset) -> dict[tuple[str, int], dict[str, bytes]]:
+    out: dict[tuple[str, int], dict[str, bytes]] = {}
+    for key in EXPECTED:
+        brief = briefgen.build(dataset, province=key[0], year=key[1])
+        out[key] = {"pdf": brief.to_bytes("pdf"), "docx": brief.to_bytes("docx")}
+    return out
+
+
+def _flat(text: str) -> str:
+    """NFC text with all white space runs (line wraps) folded to one space."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
+
+
+def pdf_text(data: bytes) -> str:
+    return _flat("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                parts.append(cell.text)
+    return _flat("\n".join(parts))
+
+
+@pytest.mark.parametrize("key", list(EXPECTED), ids=lambda k: f"{k[0]}-{k[1]}")
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_each_record_shows_its_figures_in_vietnamese_format(
+    rendered: dict[tuple[str, int], dict[str, bytes]], key: tuple[str, int], fmt: str
+) -> None:
+    text = pdf_text(rendered[key][fmt]) if fmt == "pdf" else docx_text(rendered[key][fmt])
+    for expected in EXPECTED[key] + DECREE_HEADER:
+        assert expected in text, f"{expected!r} missing from the {fmt} of {key}"
+    assert "\u25a0" not in text and "\ufffd" not in text
+    for other in PROVINCE_WORDS:
+        if other != key[0]:
+            assert other not in text, f"{other} leaks into the {fmt} of {key}"
+
+
+def test_sections_without_data_are_left_out(
+    rendered: dict[tuple[str, int], dict[str, bytes]],
+) -> None:
+    bac_kan = docx_text(rendered[("Bắc Kạn", 2020)]["docx"])
+    assert "Chính quyền điện tử và dịch vụ công trực tuyến" in bac_kan
+    for absent in ("Viễn thông và Internet", "Bưu chính", "Các chỉ số xếp hạng"):
+        assert absent not in bac_kan
+
+
+def test_every_seed_brief_has_at_least_one_chart(dataset: briefgen.Dataset) -> None:
+    for key in EXPECTED:
+        brief = briefgen.build(dataset, province=key[0], year=key[1])
+        charts = brief.charts()
+        assert charts, key
+        assert all(c.image is not None for c in charts)
+
+
+def test_two_renders_are_byte_identical(dataset: briefgen.Dataset) -> None:
+    first = briefgen.build(dataset, province="Thanh Hóa", year=2020)
+    second = briefgen.build(dataset, province="38", year=2020)
+    for fmt in ("pdf", "docx"):
+        assert first.to_bytes(fmt) == second.to_bytes(fmt)
+
+
+def test_build_names_the_brief_with_an_ascii_slug(dataset: briefgen.Dataset) -> None:
+    brief = briefgen.build(dataset, province="Thanh Hoá", year=2020)
+    assert brief.name == "thanh-hoa-2020-official"
+
+
+def test_save_picks_the_format_from_the_suffix_and_writes_atomically(
+    dataset: briefgen.Dataset, tmp_path: Path
+) -> None:
+    brief = briefgen.build(dataset, province="Nam Định", year=2021)
+    pdf = brief.save(tmp_path / "brief.pdf")
+    word = brief.save(tmp_path / "brief.docx")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert word.read_bytes().startswith(b"PK")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.docx", "brief.pdf"]
+
+
+def test_save_into_a_folder_uses_the_brief_name(
+    dataset: briefgen.Dataset, tmp_path: Path
+) -> None:
+    brief = briefgen.build(dataset, province="Nam Định", year=2021)
+    assert brief.save(tmp_path, "docx").name == "nam-dinh-2021-official.docx"
+
+
+def test_markup_like_record_text_renders_literally(tmp_path: Path) -> None:
+    data = tmp_path / "data.yaml"
+    data.write_text(
+        "records:\n"
+        "  - province: Nam Định\n"
+        "    year: 2021\n"
+        "    observations:\n"
+        "      postal_revenue: {value: 130, note: 'A < B & C <b>x</b>'}\n"
+        "    highlights: ['Sở TT&TT <chart/> {{ 7*7 }}']\n",
+        "utf-8",
+    )
+    brief = briefgen.build(briefgen.load(data), province="Nam Định", year=2021)
+    for text in (pdf_text(brief.to_bytes("pdf")), docx_text(brief.to_bytes("docx"))):
+        assert "A < B & C <b>x</b>" in text
+        assert "Sở TT&TT <chart/> {{ 7*7 }}" in text
+    assert len(brief.charts()) == 0 or all(
+        "7*7" not in c.spec.title for c in brief.charts()
+    )
+
+
+def test_unknown_record_and_bad_arguments_are_clear_errors(dataset: briefgen.Dataset) -> None:
+    with pytest.raises(RecordNotFoundError, match="no record for Nam Định in 2030"):
+        briefgen.build(dataset, province="Nam Định", year=2030)
+    with pytest.raises(UsageError, match="year must be an integer"):
+        briefgen.build(dataset, province="Nam Định", year="2021")  # type: ignore[arg-type]
+    with pytest.raises(TemplateError, match="unknown template 'oficial'.*did you mean 'official'"):
+        briefgen.build(dataset, province="Nam Định", year=2021, template="oficial")
+
+
+def test_libreoffice_opens_each_docx_and_agrees_on_page_count(
+    rendered: dict[tuple[str, int], dict[str, bytes]], libreoffice: str, tmp_path: Path
+) -> None:
+    for key, outputs in rendered.items():
+        stem = f"{key[0].replace(' ', '_')}-{key[1]}"
+        source = tmp_path / f"{stem}.docx"
+        source.write_bytes(outputs["docx"])
+        result = subprocess.run(
+            [libreoffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+             "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), str(source)],
+            capture_output=True, text=True, timeout=180, check=False,
+        )
+        converted = tmp_path / "lo" / f"{stem}.pdf"
+        assert result.returncode == 0 and converted.is_file(), result.stderr
+        theirs = len(PdfReader(converted).pages)
+        ours = len(PdfReader(io.BytesIO(outputs["pdf"])).pages)
+        assert abs(theirs - ours) <= 1, f"{key}: LibreOffice {theirs} pages, ours {ours}"
+        assert "Độc lập - Tự do - Hạnh phúc" in _flat(
+            "\n".join(p.extract_text() for p in PdfReader(converted).pages)
+        )
+
+
+def test_official_brief_uses_decree_30_page_setup(dataset: briefgen.Dataset) -> None:
+    brief = briefgen.build(dataset, province="Nam Định", year=2021)
+    margins = brief.page.margins
+    assert brief.page.size_mm == (210.0, 297.0)
+    assert 20 <= margins.top <= 25 and 20 <= margins.bottom <= 25
+    assert 30 <= margins.left <= 35 and 15 <= margins.right <= 20
+    assert 13 <= brief.style.size_pt <= 14
+    assert not brief.page.number_first_page
+    assert isinstance(brief.blocks[0], m.Letterhead)
+    assert isinstance(brief.blocks[-1], m.Signature)
