@@ -1,0 +1,750 @@
+"""DOCX writer: renders a :class:`~briefgen.model.Document` with python-docx.
+
+The output follows Decree 30/2020/NĐ-CP (see ``shared/domain/FACTS.md``): A4,
+Times New Roman, justified body with a first-line indent, a two-column
+letterhead and signature block laid out as borderless tables, page numbers
+centred at the top and absent on page 1.  Paragraph looks live in named styles
+(Normal, Heading 1 to 3, Caption and a few of ours) so that a user who edits the
+file in Word or LibreOffice keeps a consistent document.
+
+Determinism: the same document gives byte-identical files.  Every write starts
+from python-docx's default template (read once per process, kept as bytes),
+core properties carry fixed dates, and the package is re-zipped with fixed
+timestamps (:func:`briefgen.writers._ooxml.repack_deterministic`).
+
+Only this module and :mod:`briefgen.writers._ooxml` import python-docx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import itertools
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final, assert_never
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.image.exceptions import UnrecognizedImageError
+from docx.image.image import Image
+from docx.shared import Emu, Mm, Pt, RGBColor, Twips
+from docx.styles.style import ParagraphStyle
+from docx.table import Table as DocxTable
+from docx.table import _Cell, _Row
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from briefgen import model as m
+from briefgen.errors import Location, OutputError
+from briefgen.writers import _ooxml
+
+__all__ = ["write"]
+
+# --------------------------------------------------------------------------- constants
+
+_ALIGNMENTS: Final[dict[m.Align, WD_ALIGN_PARAGRAPH]] = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
+
+_LANGUAGE_TAGS: Final[dict[str, str]] = {"vi": "vi-VN", "en": "en-GB"}
+"""Model language → BCP 47 tag written to ``w:lang`` and the core properties."""
+
+_FIXED_TIME: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+"""Created/modified date of every file: a real date would make two writes differ."""
+
+_CORE_TEXT_LIMIT: Final = 255
+"""python-docx refuses longer core-property strings (the OPC limit Word also applies)."""
+
+_RULE_FRACTIONS: Final[dict[m.RuleLength, float]] = {
+    "none": 0.0,
+    "third": 1 / 3,
+    "half": 1 / 2,
+    "full": 1.0,
+}
+_RULE_WEIGHT_EIGHTHS: Final = 6
+"""Rule thickness in eighths of a point (0.75 pt, a hairline that still prints solid)."""
+_RULE_LINE_PT: Final = 3.0
+"""Height of the empty paragraph that carries a rule: just enough to sit under the text."""
+_TITLE_RULE_FRACTION: Final = 1 / 3
+_TITLE_RULE_MIN_PT: Final = 56.7  # 2 cm: under a very short summary a rule still reads as one
+
+_LAYOUT_CELL_PADDING_TWIPS: Final = 57
+"""Left/right padding (1 mm) in letterhead and signature cells, so the columns never touch."""
+
+_RECIPIENTS_LABEL_PT: Final = 12.0  # "Nơi nhận:" — Decree 30, Appendix I
+_RECIPIENTS_PT: Final = 11.0
+_SIGNATURE_GAP_LINES: Final = 3
+"""Empty lines between the signer's title and name: room for signature and seal."""
+
+_GRID_TABLE_STYLE: Final = "Table Grid"
+"""The template's table style with single black borders on every cell."""
+_TABLE_CELL_SPACE_PT: Final = 2.0
+_BLOCK_SPACE_PT: Final = 6.0
+_TITLE_SPACE_PT: Final = 12.0
+
+_TWIPS_PER_MM: Final = 1440 / 25.4
+_EMU_PER_INCH: Final = 914400
+
+# Advance widths (1/1000 em) of printable ASCII in Times Roman and Times Bold, from the
+# Adobe core-font metrics.  Times New Roman and Liberation Serif share them, so rule
+# lengths computed from them match what Word and LibreOffice print.
+_TIMES_REGULAR: Final = (
+    250, 333, 408, 500, 500, 833, 778, 180, 333, 333, 500, 564, 250, 333, 250, 278, 500, 500,
+    500, 500, 500, 500, 500, 500, 500, 500, 278, 278, 564, 564, 564, 444, 921, 722, 667, 667,
+    722, 611, 556, 722, 722, 333, 389, 722, 611, 889, 722, 722, 556, 722, 667, 556, 611, 722,
+    722, 944, 722, 722, 611, 333, 278, 333, 469, 500, 333, 444, 500, 444, 500, 444, 333, 500,
+    500, 278, 278, 500, 278, 778, 500, 500, 500, 500, 333, 389, 278, 500, 500, 722, 500, 500,
+    444, 480, 200, 480, 541,
+)  # fmt: skip
+_TIMES_BOLD: Final = (
+    250, 333, 555, 500, 500, 1000, 833, 278, 333, 333, 500, 570, 250, 333, 250, 278, 500, 500,
+    500, 500, 500, 500, 500, 500, 500, 500, 333, 333, 570, 570, 570, 500, 930, 722, 667, 722,
+    722, 667, 611, 778, 778, 389, 500, 778, 667, 944, 722, 778, 611, 778, 722, 556, 667, 722,
+    722, 1000, 722, 722, 667, 333, 278, 333, 581, 500, 333, 500, 556, 444, 556, 444, 333, 500,
+    556, 278, 333, 556, 278, 833, 556, 500, 556, 556, 444, 389, 333, 556, 500, 722, 500, 500,
+    444, 394, 220, 394, 520,
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def write(document: m.Document) -> bytes:
+    """Render ``document`` as the bytes of a .docx file.
+
+    Raises :class:`OutputError` for a chart that has not been drawn
+    (``Chart.image`` is ``None``) or whose picture cannot be read.
+    """
+    writer = _DocxWriter(document)
+    for index, block in enumerate(document.blocks):
+        writer.add_block(block, Location(field=f"blocks[{index}]"))
+    return writer.finish()
+
+
+@functools.cache
+def _template_bytes() -> bytes:
+    """python-docx's default template, saved once per process.
+
+    Each write opens a fresh document from these bytes, so writes share no
+    mutable state and can run in parallel threads.
+    """
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- styles
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """The paragraph styles the writer assigns, resolved once per document."""
+
+    normal: ParagraphStyle
+    headings: tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]
+    list_item: ParagraphStyle
+    table_text: ParagraphStyle
+    table_heading: ParagraphStyle
+    caption: ParagraphStyle
+    compact: ParagraphStyle
+    """Single-spaced, centred, no indent, no space: letterhead, title, signature lines."""
+
+
+def _paragraph_style(style: object) -> ParagraphStyle:
+    if not isinstance(style, ParagraphStyle):  # the template is ours: a bug, not bad input
+        raise TypeError(f"expected a paragraph style, got {style!r}")
+    return style
+
+
+def _setup_styles(target: DocxDocument, style: m.TextStyle, language: str) -> _Styles:
+    """Restyle the template for the document's typography and add the writer's own styles."""
+    styles = target.styles
+    _ooxml.set_run_defaults(styles, style.font, language, round(style.size_pt * 2))
+
+    normal = _paragraph_style(styles["Normal"])
+    _ooxml.set_style_fonts(normal, style.font)
+    _ooxml.set_style_language(normal, language)
+    _ooxml.set_style_size(normal, style.size_pt)
+    normal.font.color.rgb = RGBColor(0, 0, 0)
+    body = normal.paragraph_format
+    body.alignment = _ALIGNMENTS[style.align]
+    body.first_line_indent = Mm(style.first_line_indent_mm)
+    body.space_before = Pt(0)
+    body.space_after = Pt(style.space_after_pt)
+    body.line_spacing = style.line_spacing
+    body.widow_control = True
+
+    headings: list[ParagraphStyle] = []
+    for level in (1, 2, 3):
+        heading = _paragraph_style(styles[f"Heading {level}"])
+        # The template's headings are Cambria in theme blue; Decree 30 wants black body type.
+        _ooxml.set_style_fonts(heading, style.font)
+        _ooxml.set_style_size(heading, style.heading_size_pt)
+        heading.font.bold = True
+        heading.font.italic = level == 3
+        heading.font.color.rgb = RGBColor(0, 0, 0)
+        pf = heading.paragraph_format
+        pf.alignment = _ALIGNMENTS[style.align]
+        pf.first_line_indent = Mm(style.first_line_indent_mm)
+        pf.space_before = Pt(style.space_after_pt)
+        pf.space_after = Pt(style.space_after_pt)
+        pf.keep_with_next = True
+        pf.keep_together = True
+        headings.append(heading)
+
+    caption = _paragraph_style(styles["Caption"])
+    _ooxml.set_style_size(caption, style.size_pt)
+    caption.font.bold = False
+    caption.font.color.rgb = RGBColor(0, 0, 0)
+    pf = caption.paragraph_format
+    pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pf.first_line_indent = Pt(0)
+    pf.space_before = Pt(_BLOCK_SPACE_PT)
+    pf.space_after = Pt(_BLOCK_SPACE_PT)
+    pf.line_spacing = 1.0
+
+    compact = _add_paragraph_style(target, "Compact", normal)
+    pf = compact.paragraph_format
+    pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pf.first_line_indent = Pt(0)
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(0)
+    pf.line_spacing = 1.0
+
+    list_item = _add_paragraph_style(target, "List Item", normal)
+
+    table_text = _add_paragraph_style(target, "Table Text", normal)
+    _ooxml.set_style_size(table_text, style.table_size_pt)
+    pf = table_text.paragraph_format
+    pf.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    pf.first_line_indent = Pt(0)
+    pf.space_before = Pt(_TABLE_CELL_SPACE_PT)
+    pf.space_after = Pt(_TABLE_CELL_SPACE_PT)
+    pf.line_spacing = 1.0
+
+    table_heading = _add_paragraph_style(target, "Table Heading", table_text)
+    table_heading.font.bold = True
+    table_heading.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    return _Styles(
+        normal=normal,
+        headings=(headings[0], headings[1], headings[2]),
+        list_item=list_item,
+        table_text=table_text,
+        table_heading=table_heading,
+        caption=caption,
+        compact=compact,
+    )
+
+
+def _add_paragraph_style(target: DocxDocument, name: str, base: ParagraphStyle) -> ParagraphStyle:
+    style = _paragraph_style(target.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH))
+    style.base_style = base
+    style.quick_style = True
+    return style
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def _clean(text: str) -> str:
+    """Text as it must appear: newlines and tabs are not significant in the model, so they
+    become spaces instead of python-docx's breaks and tab stops; XML-illegal characters go."""
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return _ooxml.xml_text(text)
+
+
+def _language_tag(language: str) -> str:
+    return _LANGUAGE_TAGS.get(language.lower(), language)
+
+
+@functools.cache
+def _char_width(char: str, bold: bool) -> int:
+    """Advance width of ``char`` in 1/1000 em, Times metrics (base letter for accented ones)."""
+    widths = _TIMES_BOLD if bold else _TIMES_REGULAR
+    code = ord(char)
+    if 32 <= code < 127:
+        return widths[code - 32]
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 1000
+    # Vietnamese letters carry their marks above or below: the base letter sets the width.
+    base = {"Đ": "D", "đ": "d"}.get(char) or unicodedata.normalize("NFD", char)[:1]
+    if base and 32 <= ord(base) < 127:
+        return widths[ord(base) - 32]
+    return 500
+
+
+def _text_width_pt(text: str, size_pt: float, bold: bool) -> float:
+    """Estimated printed width of ``text`` in points, in Times New Roman (or Liberation Serif)."""
+    return sum(_char_width(char, bold) for char in text) * size_pt / 1000
+
+
+def _inlines_width_pt(inlines: Iterable[m.Inline], size_pt: float) -> float:
+    """Estimated width of the widest line of ``inlines`` in points."""
+    widest = current = 0.0
+    for run in m.runs(inlines):
+        if run.is_break:
+            widest, current = max(widest, current), 0.0
+        else:
+            current += _text_width_pt(_clean(run.text), size_pt, run.bold)
+    return max(widest, current)
+
+
+def _split_twips(total: int, fractions: Sequence[float]) -> tuple[int, ...]:
+    """Split ``total`` twips by ``fractions``; rounding at cumulative edges keeps the sum exact."""
+    edges = [0]
+    running = 0.0
+    for fraction in fractions:
+        running += fraction
+        edges.append(round(total * running))
+    edges[-1] = total
+    return tuple(b - a for a, b in itertools.pairwise(edges))
+
+
+# --------------------------------------------------------------------------- table grid
+
+
+def _add_row(table: DocxTable) -> _Row:
+    """``table.add_row()`` with its type (python-docx leaves that method unannotated)."""
+    row: _Row = table.add_row()  # type: ignore[no-untyped-call]
+    return row
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One ``w:tc`` of a table row.
+
+    ``cell`` is ``None`` where a rowspan from a row above continues; the slot
+    then only carries the span's ``colspan`` so the grid stays aligned.
+    """
+
+    column: int
+    colspan: int
+    cell: m.Cell | None
+
+
+def _table_grid(rows: Sequence[Sequence[m.Cell]], columns: int) -> list[list[_Slot]]:
+    """Place every cell on the column grid, inserting the continuations of rowspans.
+
+    The model leaves cells covered by a rowspan out of the following rows;
+    OOXML wants a ``w:tc`` with ``w:vMerge`` there, so we compute where they go.
+    """
+    carried: dict[int, tuple[int, int]] = {}  # column -> (rows still covered, colspan)
+    grid: list[list[_Slot]] = []
+    for row in rows:
+        slots: list[_Slot] = []
+        cells = iter(row)
+        column = 0
+        while column < columns:
+            if column in carried:
+                remaining, span = carried[column]
+                slots.append(_Slot(column, span, None))
+                if remaining > 1:
+                    carried[column] = (remaining - 1, span)
+                else:
+                    del carried[column]
+                column += span
+                continue
+            cell = next(cells, None)
+            if cell is None:
+                break  # the model pads rows, so only a malformed table gets here
+            # A colspan may not run into a column a rowspan above still holds.
+            limit = min([c for c in carried if c > column] + [columns])
+            span = max(1, min(cell.colspan, limit - column))
+            slots.append(_Slot(column, span, cell))
+            if cell.rowspan > 1:
+                carried[column] = (cell.rowspan - 1, span)
+            column += span
+        grid.append(slots)
+    return grid
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+class _DocxWriter:
+    """Builds one python-docx document from one model document, block by block."""
+
+    def __init__(self, document: m.Document) -> None:
+        self.model = document
+        self.target: DocxDocument = docx.Document(io.BytesIO(_template_bytes()))
+        self.language = _language_tag(document.meta.language)
+        self.styles = _setup_styles(self.target, document.style, self.language)
+        self.text_width_twips = round(document.page.text_width_mm * _TWIPS_PER_MM)
+        self._setup_section()
+        self._setup_core_properties()
+
+    # ----------------------------------------------------------------- document level
+
+    def _setup_section(self) -> None:
+        page = self.model.page
+        section = self.target.sections[0]
+        # python-docx's template is US Letter; the page size comes from the model (A4).
+        section.orientation = WD_ORIENT.LANDSCAPE if page.landscape else WD_ORIENT.PORTRAIT
+        section.page_width = Mm(page.width_mm)
+        section.page_height = Mm(page.height_mm)
+        margins = page.margins
+        section.top_margin = Mm(margins.top)
+        section.bottom_margin = Mm(margins.bottom)
+        section.left_margin = Mm(margins.left)
+        section.right_margin = Mm(margins.right)
+        section.gutter = Mm(0)
+        # The page number sits in the top margin: start it half-way (about 10 mm down for
+        # the usual 20 mm), so a 13 pt line ends well before the text area.
+        section.header_distance = Mm(max(margins.top - 10, margins.top / 2))
+        section.footer_distance = Mm(max(margins.bottom - 10, margins.bottom / 2))
+        if not page.number_pages:
+            return
+        size_half_points = round(self.model.style.size_pt * 2)
+        number = section.header.paragraphs[0]
+        _ooxml.set_paragraph_style(number, self.styles.compact)
+        number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _ooxml.add_page_field(number, size_half_points)
+        if not page.number_first_page:
+            section.different_first_page_header_footer = True
+            # An explicit empty first-page header: some readers ignore w:titlePg without one.
+            first = section.first_page_header
+            first.is_linked_to_previous = False
+            _ooxml.set_paragraph_style(first.paragraphs[0], self.styles.compact)
+
+    def _setup_core_properties(self) -> None:
+        meta = self.model.meta
+        core = self.target.core_properties
+
+        def limited(text: str) -> str:
+            return _clean(text)[:_CORE_TEXT_LIMIT]
+
+        core.title = limited(meta.title)
+        core.author = limited(meta.author)
+        core.subject = limited(meta.subject)
+        core.keywords = limited("; ".join(meta.keywords))
+        core.language = self.language
+        core.comments = ""  # the template says "generated by python-docx"
+        core.category = ""
+        core.last_modified_by = "briefgen"
+        core.created = _FIXED_TIME
+        core.modified = _FIXED_TIME
+        core.revision = 1
+
+    def finish(self) -> bytes:
+        """The finished file, with fixed zip timestamps."""
+        buffer = io.BytesIO()
+        self.target.save(buffer)
+        return _ooxml.repack_deterministic(buffer.getvalue())
+
+    # ----------------------------------------------------------------- dispatch
+
+    def add_block(self, block: m.Block, where: Location) -> None:
+        """Append one block; ``where`` names it in errors."""
+        match block:
+            case m.Heading():
+                self._heading(block)
+            case m.Paragraph():
+                self._paragraph(block)
+            case m.ListBlock():
+                self._list(block)
+            case m.Table():
+                self._table(block)
+            case m.Chart():
+                self._chart(block, where)
+            case m.PageBreak():
+                self._page_break()
+            case m.Letterhead():
+                self._letterhead(block)
+            case m.Title():
+                self._title(block)
+            case m.Signature():
+                self._signature(block)
+            case _:
+                assert_never(block)
+
+    # ----------------------------------------------------------------- inlines
+
+    def _new_paragraph(self, style: ParagraphStyle | None) -> DocxParagraph:
+        """A paragraph appended to the body, in ``style`` (``None``: Normal)."""
+        paragraph = self.target.add_paragraph()
+        if style is not None:
+            _ooxml.set_paragraph_style(paragraph, style)
+        return paragraph
+
+    def _add_runs(
+        self,
+        paragraph: DocxParagraph,
+        inlines: Iterable[m.Inline],
+        *,
+        size_pt: float | None = None,
+        bold: bool = False,
+        italic: bool = False,
+    ) -> None:
+        """Append ``inlines`` to ``paragraph``; ``size_pt`` ``None`` keeps the style's size."""
+        size = None if size_pt is None else Pt(size_pt)
+        for piece in m.runs(inlines, bold, italic):
+            if piece.is_break:
+                run = paragraph.add_run()
+                run.add_break()
+            else:
+                run = paragraph.add_run(_clean(piece.text))
+                if piece.bold:
+                    run.bold = True
+                if piece.italic:
+                    run.italic = True
+            if size is not None:
+                run.font.size = size
+
+    # ----------------------------------------------------------------- body blocks
+
+    def _heading(self, block: m.Heading) -> None:
+        paragraph = self._new_paragraph(self.styles.headings[block.level - 1])
+        self._add_runs(paragraph, block.content)
+
+    def _paragraph(self, block: m.Paragraph) -> None:
+        paragraph = self._new_paragraph(None)
+        if block.align is not None:
+            paragraph.alignment = _ALIGNMENTS[block.align]
+        if block.indent is False:
+            paragraph.paragraph_format.first_line_indent = Pt(0)
+        self._add_runs(paragraph, block.content)
+
+    def _list(self, block: m.ListBlock) -> None:
+        style = self.model.style
+        indent = Mm(style.first_line_indent_mm)
+        for number, item in enumerate(block.items, start=1):
+            marker = f"{number}. " if block.ordered else "- "
+            # The marker starts where body paragraphs start; a hanging indent of exactly the
+            # marker's width lines wrapped lines up under the item's first word.
+            hang = Pt(_text_width_pt(marker, style.size_pt, bold=False))
+            paragraph = self._new_paragraph(self.styles.list_item)
+            paragraph.paragraph_format.left_indent = Emu(indent + hang)
+            paragraph.paragraph_format.first_line_indent = Emu(-hang)
+            paragraph.add_run(marker)
+            self._add_runs(paragraph, item)
+
+    def _page_break(self) -> None:
+        paragraph = self._new_paragraph(self.styles.compact)
+        # The paragraph mark lands on the next page: keep it a hair tall so it adds no line.
+        paragraph.paragraph_format.line_spacing = Pt(1)
+        paragraph.add_run().add_break(WD_BREAK.PAGE)
+
+    # ----------------------------------------------------------------- tables
+
+    def _new_table(self, widths: Sequence[int], style: str | None) -> DocxTable:
+        """An empty table with fixed column widths (twips) on the text width.
+
+        Widths go on the grid, the table and (through ``add_row``) every cell, with
+        autofit off: Word reads the cell widths, LibreOffice the grid.
+        """
+        if _ooxml.body_ends_with_table(self.target):
+            # Word would join the two tables into one; an empty line keeps them apart.
+            self._new_paragraph(self.styles.compact)
+        table: DocxTable = self.target.add_table(rows=0, cols=len(widths))
+        table.style = style
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        _ooxml.set_table_width(table, sum(widths))
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Twips(width)
+        return table
+
+    def _table(self, block: m.Table) -> None:
+        styles = self.styles
+        if block.caption:
+            caption = self._new_paragraph(styles.caption)
+            caption.paragraph_format.keep_with_next = True
+            self._add_runs(caption, block.caption, bold=True)
+        widths = _split_twips(self.text_width_twips, block.widths)
+        table = self._new_table(widths, _GRID_TABLE_STYLE)
+        header_rows = len(block.header)
+        grid = _table_grid(block.header + block.body, block.columns)
+        for index, slots in enumerate(grid):
+            is_header = index < header_rows
+            row = _add_row(table)
+            # One row.cells per row, taken before spans change the row: table.cell(r, c)
+            # walks the whole table each time and makes big tables quadratic.
+            cells = row.cells
+            # A row torn over two pages is hard to read; rows of a brief are short.
+            _ooxml.keep_row_together(row)
+            if is_header:
+                _ooxml.mark_header_row(row)
+            for slot in slots:
+                self._table_cell(cells, slot, widths, is_header)
+
+    def _table_cell(
+        self, cells: tuple[_Cell, ...], slot: _Slot, widths: Sequence[int], is_header: bool
+    ) -> None:
+        target = cells[slot.column]
+        if slot.colspan > 1:
+            _ooxml.span_columns(cells, slot.column, slot.colspan)
+            target.width = Twips(sum(widths[slot.column : slot.column + slot.colspan]))
+        paragraph = target.paragraphs[0]
+        style = self.styles.table_heading if is_header else self.styles.table_text
+        _ooxml.set_paragraph_style(paragraph, style)
+        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        if slot.cell is None:
+            _ooxml.merge_vertically(target, "continue")
+            return
+        if slot.cell.rowspan > 1:
+            _ooxml.merge_vertically(target, "restart")
+        if slot.cell.align is not None:
+            paragraph.alignment = _ALIGNMENTS[slot.cell.align]
+        self._add_runs(paragraph, slot.cell.content)
+
+    # ----------------------------------------------------------------- charts
+
+    def _chart(self, block: m.Chart, where: Location) -> None:
+        image = block.image
+        if image is None:
+            raise OutputError(
+                f"chart '{block.spec.title}' has not been drawn",
+                where,
+                hint="draw charts with briefgen.charts before writing DOCX",
+            )
+        try:
+            pixels = Image.from_blob(image.png).px_width
+        except UnrecognizedImageError:
+            raise OutputError(
+                f"chart '{block.spec.title}' has an unreadable picture", where
+            ) from None
+        # Never wider than the text, and never stretched past the resolution it was drawn
+        # at (a 150 mm chart drawn at 200 dpi is 1181 px: 150 mm would print at 199.98 dpi).
+        width = min(
+            Mm(image.width_mm),
+            Mm(self.model.page.text_width_mm),
+            pixels * _EMU_PER_INCH // max(image.dpi, 1),
+        )
+        holder = self._new_paragraph(self.styles.compact)
+        holder.paragraph_format.space_before = Pt(_BLOCK_SPACE_PT)
+        holder.paragraph_format.keep_with_next = bool(block.caption)
+        shape = holder.add_run().add_picture(io.BytesIO(image.png), width=Emu(width))
+        _ooxml.set_picture_description(shape, _clean(block.spec.title))
+        if block.caption:
+            caption = self._new_paragraph(self.styles.caption)
+            self._add_runs(caption, block.caption, italic=True)
+
+    # ----------------------------------------------------------------- official parts
+
+    def _layout_table(self, left_fraction: float) -> tuple[DocxTable, tuple[int, int]]:
+        """A borderless two-column table over the text width (letterhead, signature)."""
+        left = round(self.text_width_twips * left_fraction)
+        widths = (left, self.text_width_twips - left)
+        table = self._new_table(widths, None)
+        _ooxml.remove_table_borders(table)
+        pad = _LAYOUT_CELL_PADDING_TWIPS
+        _ooxml.set_table_cell_margins(table, pad, pad)
+        return table, widths
+
+    def _compact_paragraph(
+        self, cell: _Cell, first: bool, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER
+    ) -> DocxParagraph:
+        """The cell's first paragraph when ``first``, otherwise a new one; in the compact style."""
+        paragraph: DocxParagraph = cell.paragraphs[0] if first else cell.add_paragraph()
+        _ooxml.set_paragraph_style(paragraph, self.styles.compact)
+        if align != WD_ALIGN_PARAGRAPH.CENTER:
+            paragraph.alignment = align
+        return paragraph
+
+    def _rule(self, paragraph: DocxParagraph, length_pt: float, available_pt: float) -> None:
+        """Turn an empty ``paragraph`` into a centred rule ``length_pt`` long.
+
+        The rule is the paragraph's bottom border, narrowed by equal indents: it
+        needs no drawing objects, and Word and LibreOffice draw it alike.
+        """
+        length_pt = min(length_pt, available_pt)
+        side = Pt(max(0.0, (available_pt - length_pt) / 2))
+        pf = paragraph.paragraph_format
+        pf.left_indent = side
+        pf.right_indent = side
+        pf.line_spacing = Pt(_RULE_LINE_PT)
+        _ooxml.set_bottom_border(paragraph, _RULE_WEIGHT_EIGHTHS)
+
+    def _header_lines(
+        self, cell: _Cell, lines: Sequence[m.HeaderLine], width_twips: int, first: bool = True
+    ) -> None:
+        available_pt = (width_twips - 2 * _LAYOUT_CELL_PADDING_TWIPS) / 20
+        body_pt = self.model.style.size_pt
+        for line in lines:
+            size_pt = line.size_pt if line.size_pt is not None else body_pt
+            paragraph = self._compact_paragraph(cell, first)
+            first = False
+            self._add_runs(paragraph, line.content, size_pt=size_pt)
+            if line.rule != "none":
+                # A line that wraps is as wide as the column at most.
+                text_pt = min(_inlines_width_pt(line.content, size_pt), available_pt)
+                rule = self._compact_paragraph(cell, first)
+                self._rule(rule, text_pt * _RULE_FRACTIONS[line.rule], available_pt)
+
+    def _letterhead(self, block: m.Letterhead) -> None:
+        table, widths = self._layout_table(block.left_width)
+        row = _add_row(table)
+        cells = row.cells
+        self._header_lines(cells[0], block.left, widths[0])
+        self._header_lines(cells[1], block.right, widths[1])
+        if block.left_foot is None and block.right_foot is None:
+            return
+        # "Số: …" and the place-and-date line share a row, so they print level.
+        row = _add_row(table)
+        cells = row.cells
+        feet = (block.left_foot, block.right_foot)
+        for cell, foot, width in zip(cells, feet, widths, strict=True):
+            self._header_lines(cell, (foot,) if foot is not None else (), width)
+            cell.paragraphs[0].paragraph_format.space_before = Pt(_BLOCK_SPACE_PT)
+
+    def _title(self, block: m.Title) -> None:
+        if not block.lines:
+            return
+        size_pt = self.model.style.size_pt
+        for index, line in enumerate(block.lines):
+            paragraph = self._new_paragraph(self.styles.compact)
+            paragraph.paragraph_format.keep_with_next = True
+            if index == 0:
+                paragraph.paragraph_format.space_before = Pt(_TITLE_SPACE_PT)
+            self._add_runs(paragraph, line, bold=True)
+        available_pt = self.text_width_twips / 20
+        last_pt = _inlines_width_pt(block.lines[-1], size_pt)
+        length_pt = max(last_pt * _TITLE_RULE_FRACTION, _TITLE_RULE_MIN_PT)
+        rule = self._new_paragraph(self.styles.compact)
+        self._rule(rule, length_pt, available_pt)
+        rule.paragraph_format.space_after = Pt(_TITLE_SPACE_PT)
+
+    def _signature(self, block: m.Signature) -> None:
+        table, _ = self._layout_table(block.left_width)
+        row = _add_row(table)
+        # The signature block is read as one piece: never split it over two pages.
+        _ooxml.keep_row_together(row)
+        left, right = row.cells
+
+        first = True
+        if block.recipients_label:
+            label = self._compact_paragraph(left, first, WD_ALIGN_PARAGRAPH.LEFT)
+            first = False
+            self._add_runs(
+                label, block.recipients_label, size_pt=_RECIPIENTS_LABEL_PT, bold=True, italic=True
+            )
+        for recipient in block.recipients:
+            paragraph = self._compact_paragraph(left, first, WD_ALIGN_PARAGRAPH.LEFT)
+            first = False
+            self._add_runs(paragraph, recipient, size_pt=_RECIPIENTS_PT)
+
+        first = True
+        for authority in block.authority:
+            paragraph = self._compact_paragraph(right, first)
+            first = False
+            self._add_runs(paragraph, authority, bold=True)
+        for _ in range(_SIGNATURE_GAP_LINES):
+            self._compact_paragraph(right, first)
+            first = False
+        name = self._compact_paragraph(right, first)
+        self._add_runs(name, block.name, bold=True)
+
+        # Both columns start one block space below the text above, so "Nơi nhận:" and
+        # the authority line print level.
+        for cell in (left, right):
+            cell.paragraphs[0].paragraph_format.space_before = Pt(_TITLE_SPACE_PT)
