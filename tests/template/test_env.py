@@ -1,0 +1,120 @@
+"""Template folders, configuration, the sandbox and located template errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import briefgen
+from briefgen.errors import TemplateError
+from briefgen.template.env import builtin_names, load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "fixtures" / "seed-reports.yaml"
+
+MINIMAL_CONFIG = "name: mine\nlanguage: vi\n"
+
+
+@pytest.fixture(scope="module")
+def dataset() -> briefgen.Dataset:
+    return briefgen.load(SEEDS)
+
+
+def _template(tmp_path: Path, body: str, config: str = MINIMAL_CONFIG) -> Path:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "template.yaml").write_text(config, "utf-8")
+    (folder / "brief.xml.j2").write_text(body, "utf-8")
+    return folder
+
+
+def test_official_is_a_builtin_template() -> None:
+    assert "official" in builtin_names()
+    assert load_template("official").language == "vi"
+
+
+def test_user_template_extends_official_and_overrides_one_block(
+    tmp_path: Path, dataset: briefgen.Dataset
+) -> None:
+    folder = _template(
+        tmp_path,
+        '{% extends "official/brief.xml.j2" %}\n'
+        "{% block closing %}<p>Kết thúc riêng của tỉnh.</p>{% endblock %}\n",
+        "name: mine\nlanguage: vi\nvalues:\n  motto_country: CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "  motto: Độc lập - Tự do - Hạnh phúc\n  default_recipients: [Lưu VT]\n",
+    )
+    brief = briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
+    dump = brief.dump()
+    assert "Kết thúc riêng của tỉnh." in dump
+    assert "Trên đây là báo cáo" not in dump
+    assert "UBND TỈNH NAM ĐỊNH" in dump  # the letterhead block is inherited
+    assert brief.to_bytes("pdf").startswith(b"%PDF")
+    assert brief.to_bytes("docx").startswith(b"PK")
+
+
+def test_undefined_name_names_template_line_and_lists_the_context(
+    tmp_path: Path, dataset: briefgen.Dataset
+) -> None:
+    folder = _template(tmp_path, "<document>\n<p>{{ unit.name }}</p>\n<p>{{ provnce }}</p>\n</document>\n")
+    with pytest.raises(TemplateError) as caught:
+        briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
+    error = caught.value
+    assert error.where.file is not None and error.where.file.endswith("brief.xml.j2")
+    assert error.where.row == 3
+    assert "'provnce' is undefined" in str(error)
+    assert "figures" in str(error) and "unit" in str(error)
+    assert error.source_line == "<p>{{ provnce }}</p>"
+
+
+def test_syntax_error_names_the_line(tmp_path: Path, dataset: briefgen.Dataset) -> None:
+    folder = _template(tmp_path, "<document>\n{% if x %}\n<p>a</p>\n</document>\n")
+    with pytest.raises(TemplateError, match=r"brief.xml.j2:\d+: template syntax error"):
+        briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
+
+
+def test_unknown_tag_names_the_template_line(tmp_path: Path, dataset: briefgen.Dataset) -> None:
+    folder = _template(tmp_path, "<document>\n\n<p>a</p>\n<parapraph>b</parapraph>\n</document>\n")
+    with pytest.raises(TemplateError, match=r"brief.xml.j2:4: unknown tag <parapraph>"):
+        briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "''.__class__.__mro__",
+        "unit.__class__.__init__.__globals__",
+        "figures._figures",
+        "record.__dict__",
+    ],
+)
+def test_sandbox_blocks_private_attribute_access(
+    tmp_path: Path, dataset: briefgen.Dataset, expression: str
+) -> None:
+    folder = _template(tmp_path, f"<document><p>{{{{ {expression} }}}}</p></document>")
+    with pytest.raises(TemplateError, match="unsafe|undefined"):
+        briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("name: x\nlanguge: vi\n", "unknown key 'languge'.*did you mean 'language'"),
+        ("name: x\npage: {size: B7}\n", "unknown page size 'B7'"),
+        ("name: x\npage: {margins_mm: {top: -3}}\n", "margin must be a number"),
+        ("name: x\nlanguage: fr\n", "unsupported language 'fr'"),
+        ("name: x\nentry: missing.xml.j2\n", "entry file 'missing.xml.j2' not found"),
+        ("name: x\nstyle: {size_pt: big}\n", "'size_pt' must be a positive number"),
+        ("name: [x\n", "not valid YAML"),
+    ],
+)
+def test_bad_template_yaml_is_a_located_error(tmp_path: Path, config: str, message: str) -> None:
+    folder = _template(tmp_path, "<document/>", config)
+    with pytest.raises(TemplateError, match=message) as caught:
+        load_template(folder)
+    assert "template.yaml" in str(caught.value)
+
+
+def test_unknown_builtin_suggests_the_closest() -> None:
+    with pytest.raises(TemplateError, match="did you mean 'official'"):
+        load_template("oficial")
