@@ -57,9 +57,6 @@ def draw(spec: m.ChartSpec) -> m.ChartImage:
     return _draw_cached(spec)
 
 
-VIETNAMESE = "ẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹĂăÂâĐđÊêÔôƠơƯư"
-
-
 @lru_cache(maxsize=1)
 def _font_family() -> Any:
     """Font properties of the first serif with full Vietnamese coverage.
@@ -70,7 +67,7 @@ def _font_family() -> Any:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    needed = {ord(c) for c in VIETNAMESE}
+    needed = {ord(c) for c in fmt.VIETNAMESE_LETTERS}
     for name in _FONT_CHOICES:
         for entry in font_manager.fontManager.ttflist:
             if entry.name != name or entry.style != "normal" or entry.weight not in (400, "normal"):
@@ -98,14 +95,21 @@ def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
     number = _number_formatter(spec.lang)
     DRAWERS[spec.kind](ax, spec, number)
     if spec.title:
-        ax.set_title(spec.title, fontsize=10, color=INK, loc="left", fontweight="bold",
-                     fontproperties=_font_family())
+        ax.set_title(
+            spec.title,
+            fontsize=10,
+            color=INK,
+            loc="left",
+            fontweight="bold",
+            fontproperties=_font_family(),
+        )
     figure.tight_layout(pad=0.6)
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
     figure.clear()
-    return m.ChartImage(png=png.getvalue(), dpi=DPI, width_mm=spec.width_mm,
-                        height_mm=spec.height_mm)
+    return m.ChartImage(
+        png=png.getvalue(), dpi=DPI, width_mm=spec.width_mm, height_mm=spec.height_mm
+    )
 
 
 def _sized(size: float) -> Any:
@@ -156,9 +160,17 @@ def _bar(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
             if count == 1 and spec.highlight is not None:
                 face = ACCENT if category == spec.highlight else "#9dc3e6"
             ax.bar(x, value, width * 0.9, color=face, edgecolor=INK, linewidth=0.4)
-            ax.annotate(number(value), (x, value), xytext=(0, 2), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=7.5, color=INK,
-                        fontproperties=_font_family())
+            ax.annotate(
+                number(value),
+                (x, value),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7.5,
+                color=INK,
+                fontproperties=_font_family(),
+            )
     ax.set_xticks(list(positions), list(spec.categories))
     ax.set_ylim(0, top * 1.18 if top > 0 else 1)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
@@ -167,8 +179,7 @@ def _bar(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
     if spec.unit:
         ax.set_ylabel(spec.unit, fontsize=8, color=INK, fontproperties=_font_family())
     if count > 1:
-        ax.legend([s.label for s in spec.series], fontsize=7.5, frameon=False,
-                  prop=_sized(7.5))
+        ax.legend([s.label for s in spec.series], fontsize=7.5, frameon=False, prop=_sized(7.5))
     _apply_font(ax)
 
 
@@ -179,15 +190,30 @@ def _line(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
     for index, series in enumerate(spec.series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         ys = [math.nan if v is None else v for v in series.values]  # NaN breaks the line
-        ax.plot(positions, ys, color=colour, linewidth=1.4, marker="o", markersize=3.5,
-                label=series.label)
+        ax.plot(
+            positions,
+            ys,
+            color=colour,
+            linewidth=1.4,
+            marker="o",
+            markersize=3.5,
+            label=series.label,
+        )
         last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
         if last is not None:
             value = series.values[last]
             assert value is not None
-            ax.annotate(number(value), (last, value), xytext=(0, 5), textcoords="offset points",
-                        ha="center", fontsize=7.5, color=INK, fontweight="bold",
-                        fontproperties=_font_family())
+            ax.annotate(
+                number(value),
+                (last, value),
+                xytext=(0, 5),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7.5,
+                color=INK,
+                fontweight="bold",
+                fontproperties=_font_family(),
+            )
     ax.set_xticks(positions, list(spec.categories))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
     ax.grid(axis="y", color=LIGHT, linewidth=0.5)
@@ -209,11 +235,26 @@ def _rank(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
         if rank is None or total is None:
             continue
         ax.plot([1, total], [row, row], color=LIGHT, linewidth=5, solid_capstyle="round")
-        ax.plot([rank], [row], marker="o", markersize=7, color=ACCENT,
-                markeredgecolor=INK, markeredgewidth=0.5)
-        ax.annotate(f"{int(rank)}/{int(total)}", (rank, row), xytext=(0, 6),
-                    textcoords="offset points", ha="center", fontsize=8, color=INK,
-                    fontweight="bold", fontproperties=_font_family())
+        ax.plot(
+            [rank],
+            [row],
+            marker="o",
+            markersize=7,
+            color=ACCENT,
+            markeredgecolor=INK,
+            markeredgewidth=0.5,
+        )
+        ax.annotate(
+            f"{int(rank)}/{int(total)}",
+            (rank, row),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            color=INK,
+            fontweight="bold",
+            fontproperties=_font_family(),
+        )
     ax.set_yticks(rows, list(spec.categories))
     ax.set_xlim(0, widest + 1)
     ax.set_ylim(-0.7, len(rows) - 0.3)

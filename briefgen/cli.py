@@ -41,7 +41,9 @@ def _fixtures_path() -> Path:
 
 
 def _formats(raw: str) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in raw.split(",") if f.strip()))
+    chosen = tuple(
+        dict.fromkeys(f.strip().lower().lstrip(".") for f in raw.split(",") if f.strip())
+    )
     if not chosen:
         raise UsageError("--format needs at least one format", hint="e.g. --format pdf,docx")
     for fmt in chosen:

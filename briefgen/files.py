@@ -20,7 +20,9 @@ def inside(folder: Path, name: str) -> Path:
     base = folder.resolve()
     target = (base / name).resolve()
     if target.parent != base and base not in target.parents:
-        raise OutputError(f"output name '{name}' leaves the output folder", Location(file=str(base)))
+        raise OutputError(
+            f"output name '{name}' leaves the output folder", Location(file=str(base))
+        )
     return target
 
 

@@ -351,15 +351,7 @@ class Signature:
 
 
 Block: TypeAlias = (
-    Heading
-    | Paragraph
-    | ListBlock
-    | Table
-    | Chart
-    | PageBreak
-    | Letterhead
-    | Title
-    | Signature
+    Heading | Paragraph | ListBlock | Table | Chart | PageBreak | Letterhead | Title | Signature
 )
 
 BLOCK_TYPES: tuple[type, ...] = (

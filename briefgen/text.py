@@ -20,6 +20,14 @@ from briefgen.errors import UsageError
 
 LANGS = ("vi", "en")
 
+_VIETNAMESE_LOWER = (
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+)
+VIETNAMESE_LETTERS = _VIETNAMESE_LOWER + _VIETNAMESE_LOWER.upper()
+"""Every letter of the Vietnamese alphabet with every tone mark, lower and upper case.
+
+Fonts (PDF and charts) are accepted only if they cover all of these."""
+
 MONEY_UNITS: dict[str, tuple[str, str, int]] = {
     "dong": ("đồng", "", 1),
     "nghin_dong": ("nghìn đồng", "thousand", 1_000),
@@ -91,13 +99,17 @@ def signed_percent(
 
 
 def money(
-    value: float | int | Decimal, unit: str = "ty_dong", lang: str = "vi",
+    value: float | int | Decimal,
+    unit: str = "ty_dong",
+    lang: str = "vi",
     decimals: int | None = None,
 ) -> str:
     """An amount of money: vi "3.630 tỷ đồng"; en "VND 3,630 billion"."""
     lang = _lang(lang)
     if unit not in MONEY_UNITS:
-        raise UsageError(f"unknown money unit '{unit}'", hint=f"use one of: {', '.join(MONEY_UNITS)}")
+        raise UsageError(
+            f"unknown money unit '{unit}'", hint=f"use one of: {', '.join(MONEY_UNITS)}"
+        )
     vi_label, en_scale, _ = MONEY_UNITS[unit]
     amount = number(value, lang, decimals)
     if lang == "vi":
@@ -183,8 +195,19 @@ def numeric_date(d: date, lang: str = "vi") -> str:
 
 
 _ROMAN = (
-    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
 )
 
 

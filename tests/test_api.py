@@ -177,9 +177,7 @@ def test_save_picks_the_format_from_the_suffix_and_writes_atomically(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.docx", "brief.pdf"]
 
 
-def test_save_into_a_folder_uses_the_brief_name(
-    dataset: briefgen.Dataset, tmp_path: Path
-) -> None:
+def test_save_into_a_folder_uses_the_brief_name(dataset: briefgen.Dataset, tmp_path: Path) -> None:
     brief = briefgen.build(dataset, province="Nam Định", year=2021)
     assert brief.save(tmp_path, "docx").name == "nam-dinh-2021-official.docx"
 
@@ -199,9 +197,7 @@ def test_markup_like_record_text_renders_literally(tmp_path: Path) -> None:
     for text in (pdf_text(brief.to_bytes("pdf")), docx_text(brief.to_bytes("docx"))):
         assert "A < B & C <b>x</b>" in text
         assert "Sở TT&TT <chart/> {{ 7*7 }}" in text
-    assert len(brief.charts()) == 0 or all(
-        "7*7" not in c.spec.title for c in brief.charts()
-    )
+    assert len(brief.charts()) == 0 or all("7*7" not in c.spec.title for c in brief.charts())
 
 
 def test_unknown_record_and_bad_arguments_are_clear_errors(dataset: briefgen.Dataset) -> None:
@@ -211,7 +207,7 @@ def test_unknown_record_and_bad_arguments_are_clear_errors(dataset: briefgen.Dat
         briefgen.build(dataset, province="Nam Định", year=2026)
     with pytest.raises(UsageError, match="year must be an integer"):
         briefgen.build(dataset, province="Nam Định", year="2021")  # type: ignore[arg-type]
-    with pytest.raises(TemplateError, match="unknown template 'oficial'.*did you mean 'official'"):
+    with pytest.raises(TemplateError, match=r"unknown template 'oficial'.*did you mean 'official'"):
         briefgen.build(dataset, province="Nam Định", year=2021, template="oficial")
 
 
@@ -223,9 +219,20 @@ def test_libreoffice_opens_each_docx_and_agrees_on_page_count(
         source = tmp_path / f"{stem}.docx"
         source.write_bytes(outputs["docx"])
         result = subprocess.run(
-            [libreoffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-             "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), str(source)],
-            capture_output=True, text=True, timeout=180, check=False,
+            [
+                libreoffice,
+                f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path / "lo"),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
         converted = tmp_path / "lo" / f"{stem}.pdf"
         assert result.returncode == 0 and converted.is_file(), result.stderr

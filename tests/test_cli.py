@@ -17,8 +17,9 @@ SEEDS = ROOT / "fixtures" / "seed-reports.yaml"
 def test_render_writes_both_formats_with_ascii_names(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["render", str(SEEDS), "--province", "Thanh Hoá", "--year", "2020",
-                 "--out", str(tmp_path)])
+    code = main(
+        ["render", str(SEEDS), "--province", "Thanh Hoá", "--year", "2020", "--out", str(tmp_path)]
+    )
     assert code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["thanh-hoa-2020-official.docx", "thanh-hoa-2020-official.pdf"]
@@ -28,8 +29,23 @@ def test_render_writes_both_formats_with_ascii_names(
 
 
 def test_render_one_format(tmp_path: Path) -> None:
-    assert main(["render", str(SEEDS), "--province", "36", "--year", "2021",
-                 "--format", "docx", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "render",
+                str(SEEDS),
+                "--province",
+                "36",
+                "--year",
+                "2021",
+                "--format",
+                "docx",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     assert [p.suffix for p in tmp_path.iterdir()] == [".docx"]
 
 
@@ -43,16 +59,26 @@ def test_demo_renders_every_fixture_record(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["render", "missing.yaml", "--province", "Nam Định", "--year", "2021"],
-         "missing.yaml: file not found"),
-        (["render", str(SEEDS), "--province", "Nam Dihn", "--year", "2021"],
-         "unknown province 'Nam Dihn'"),
-        (["render", str(SEEDS), "--province", "Nam Định", "--year", "2019"],
-         "no record for Nam Định in 2019"),
-        (["render", str(SEEDS), "--province", "Nam Định", "--year", "2021", "--format", "odt"],
-         "unknown format 'odt'"),
-        (["render", str(SEEDS), "--province", "Nam Định", "--year", "2021", "--template", "x"],
-         "unknown template 'x'"),
+        (
+            ["render", "missing.yaml", "--province", "Nam Định", "--year", "2021"],
+            "missing.yaml: file not found",
+        ),
+        (
+            ["render", str(SEEDS), "--province", "Nam Dihn", "--year", "2021"],
+            "unknown province 'Nam Dihn'",
+        ),
+        (
+            ["render", str(SEEDS), "--province", "Nam Định", "--year", "2019"],
+            "no record for Nam Định in 2019",
+        ),
+        (
+            ["render", str(SEEDS), "--province", "Nam Định", "--year", "2021", "--format", "odt"],
+            "unknown format 'odt'",
+        ),
+        (
+            ["render", str(SEEDS), "--province", "Nam Định", "--year", "2021", "--template", "x"],
+            "unknown template 'x'",
+        ),
         (["render", str(SEEDS), "--province", "Nam Định"], "the following arguments are required"),
         (["render", str(SEEDS), "--province", "Nam Định", "--year", "abc"], "invalid int value"),
         (["frobnicate"], "invalid choice"),
@@ -73,9 +99,24 @@ def test_bad_input_exits_2_with_one_line(
 
 def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "briefgen", "render", str(SEEDS), "--province", "Bắc Kạn",
-         "--year", "2020", "--format", "pdf", "--out", str(tmp_path)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "briefgen",
+            "render",
+            str(SEEDS),
+            "--province",
+            "Bắc Kạn",
+            "--year",
+            "2020",
+            "--format",
+            "pdf",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "bac-kan-2020-official.pdf").is_file()

@@ -7,10 +7,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import sample_blocks
 
 from briefgen import model as m
-
-from conftest import sample_blocks
 
 
 def test_text_is_normalised_to_nfc_on_construction() -> None:
@@ -69,8 +68,19 @@ def test_dump_is_stable_and_mentions_every_block() -> None:
     document = m.Document(sample_blocks())
     first = m.dump(document)
     assert first == m.dump(m.Document(sample_blocks()))
-    for word in ("letterhead", "title", "h1", "h2", "p ", "ul", "ol", "table", "chart",
-                 "pagebreak", "signature"):
+    for word in (
+        "letterhead",
+        "title",
+        "h1",
+        "h2",
+        "p ",
+        "ul",
+        "ol",
+        "table",
+        "chart",
+        "pagebreak",
+        "signature",
+    ):
         assert word in first
 
 

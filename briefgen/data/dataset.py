@@ -76,9 +76,7 @@ class Dataset:
             else:
                 names = ", ".join(u.name for u in self.units(year)) or "none"
                 hint = f"records for {year}: {names}"
-            raise RecordNotFoundError(
-                f"no record for {unit.name} in {year}", where, hint
-            ) from None
+            raise RecordNotFoundError(f"no record for {unit.name} in {year}", where, hint) from None
 
     def find(self, code: str, year: int) -> Entry | None:
         """The entry of unit ``code`` in ``year``, or ``None``."""

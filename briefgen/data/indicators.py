@@ -93,8 +93,10 @@ class Catalogue(Mapping[str, Indicator]):
             return self._indicators[indicator_id]
         except KeyError:
             close = difflib.get_close_matches(indicator_id, list(self._indicators), n=3)
-            hint = f"did you mean: {', '.join(close)}?" if close else (
-                "declare it under 'indicators:' in the data file"
+            hint = (
+                f"did you mean: {', '.join(close)}?"
+                if close
+                else ("declare it under 'indicators:' in the data file")
             )
             raise DataError(f"unknown indicator '{indicator_id}'", where, hint) from None
 
@@ -104,8 +106,10 @@ class Catalogue(Mapping[str, Indicator]):
             return self.units[unit_id]
         except KeyError:
             close = difflib.get_close_matches(unit_id, list(self.units), n=3)
-            hint = f"did you mean: {', '.join(close)}?" if close else (
-                f"known units: {', '.join(sorted(self.units))}"
+            hint = (
+                f"did you mean: {', '.join(close)}?"
+                if close
+                else (f"known units: {', '.join(sorted(self.units))}")
             )
             raise DataError(f"unknown unit '{unit_id}'", where, hint) from None
 
@@ -125,8 +129,17 @@ class Catalogue(Mapping[str, Indicator]):
 
 _REQUIRED = ("vi", "en", "kind", "unit")
 _ALLOWED = {
-    "vi", "en", "vi_short", "en_short", "kind", "unit", "better", "additive", "section",
-    "per_100_vi", "per_100_en",
+    "vi",
+    "en",
+    "vi_short",
+    "en_short",
+    "kind",
+    "unit",
+    "better",
+    "additive",
+    "section",
+    "per_100_vi",
+    "per_100_en",
 }
 
 

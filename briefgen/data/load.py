@@ -50,9 +50,7 @@ def read_yaml(text: str, file: str) -> Parsed:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise DataError(
-            f"not valid YAML: {error.problem}", Location(file=file, row=line)
-        ) from None
+        raise DataError(f"not valid YAML: {error.problem}", Location(file=file, row=line)) from None
     except yaml.YAMLError as error:
         raise DataError(f"not valid YAML: {error}", Location(file=file)) from None
 
@@ -127,7 +125,8 @@ def load(path: str | Path) -> Dataset:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(
-            f"not UTF-8 text (byte {error.start})", Location(file=file),
+            f"not UTF-8 text (byte {error.start})",
+            Location(file=file),
             "save the file as UTF-8",
         ) from None
     parsed = reader(text, file)
@@ -185,9 +184,7 @@ def from_data(parsed: Parsed, file: str, digest: str = "") -> Dataset:
     return Dataset(tuple(entries), catalogue, title, file, digest)
 
 
-def _record(
-    item: Any, index: int, file: str, line_of: LineOf, catalogue: Catalogue
-) -> Entry:
+def _record(item: Any, index: int, file: str, line_of: LineOf, catalogue: Catalogue) -> Entry:
     base_path: list[str | int] = ["records", index]
     label = f"record {index + 1}"
     if isinstance(item, Mapping) and item.get("province") and item.get("year"):
@@ -217,8 +214,9 @@ def _record(
     except UnknownProvinceError as error:
         raise UnknownProvinceError(
             error.message,
-            Location(file=file, row=line_of([*base_path, "province"]), record=label,
-                     field="province"),
+            Location(
+                file=file, row=line_of([*base_path, "province"]), record=label, field="province"
+            ),
             error.hint,
             error.suggestions,
         ) from None
@@ -236,14 +234,16 @@ def _record(
             raise DataError(
                 f"'{indicator_id}' is a ranking: give 'rank' (and 'of'), not 'value'", obs_where
             )
-        if indicator.kind == "percent" and observation.value is not None and not (
-            0 <= observation.value <= 100
+        if (
+            indicator.kind == "percent"
+            and observation.value is not None
+            and not (0 <= observation.value <= 100)
         ):
-            raise DataError(
-                f"percentage {observation.value:g} is outside 0–100", obs_where
-            )
-        if indicator.kind in ("count", "money") and observation.value is not None and (
-            observation.value < 0
+            raise DataError(f"percentage {observation.value:g} is outside 0–100", obs_where)
+        if (
+            indicator.kind in ("count", "money")
+            and observation.value is not None
+            and (observation.value < 0)
         ):
             raise DataError(f"negative {indicator.kind} {observation.value:g}", obs_where)
     for position, target in enumerate(record.targets):

@@ -7,8 +7,8 @@ them (:class:`Observation`); derived figures are computed elsewhere
 
 from __future__ import annotations
 
-import unicodedata
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -94,8 +94,10 @@ class Target(_Model):
     def _says_something(self) -> Target:
         if self.text is None and self.indicator is None:
             raise ValueError("a target needs an 'indicator' or a 'text'")
-        if self.indicator is not None and self.text is None and (
-            self.value is None and self.per_100 is None and self.rank_max is None
+        if (
+            self.indicator is not None
+            and self.text is None
+            and (self.value is None and self.per_100 is None and self.rank_max is None)
         ):
             raise ValueError(
                 f"target for '{self.indicator}' has no value, per_100, rank_max or text"
@@ -172,5 +174,5 @@ class Record(_Model):
 
     @property
     def label(self) -> str:
-        """"Nam Định 2021", for messages."""
+        """ "Nam Định 2021", for messages."""
         return f"{self.province} {self.year}"

@@ -115,7 +115,8 @@ class Fig:
             return "rank" if self.lang == "en" else "thứ hạng"
         unit_id = self.obs.unit or self.indicator.unit.id
         if self.indicator.kind == "money":
-            return fmt.MONEY_UNITS[unit_id][1 if self.lang == "en" else 0]
+            vi_label, en_scale, _ = fmt.MONEY_UNITS[unit_id]
+            return f"VND {en_scale}".strip() if self.lang == "en" else vi_label
         return self.indicator.unit.label(self.lang)
 
     def value_text(self) -> str:
@@ -214,8 +215,13 @@ class Fig:
         if self.indicator.kind == "percent":
             return fmt.percent(plan, self.lang)
         return Fig(
-            self.indicator, Observation(value=plan, unit=self.obs.unit), self.year, self.lang,
-            None, None, None,
+            self.indicator,
+            Observation(value=plan, unit=self.obs.unit),
+            self.year,
+            self.lang,
+            None,
+            None,
+            None,
         ).amount()
 
 
@@ -275,15 +281,19 @@ class Goal:
         en = self.lang == "en"
         parts: list[str] = []
         if t.value is not None:
-            amount = Fig(self.indicator, Observation(value=t.value), 0, self.lang,
-                         None, None, None).amount()
+            amount = Fig(
+                self.indicator, Observation(value=t.value), 0, self.lang, None, None, None
+            ).amount()
             parts.append(f"{label}: {amount}" if en else f"{label} đạt {amount}")
         if t.per_100 is not None:
-            density = f"{fmt.number(t.per_100, self.lang)} {self.indicator.per_100_label(self.lang)}"
+            density = (
+                f"{fmt.number(t.per_100, self.lang)} {self.indicator.per_100_label(self.lang)}"
+            )
             parts.append(f"density {density}" if en else f"mật độ {density}")
         if t.rank_max is not None:
             parts.append(
-                f"{label}: stay in the top {t.rank_max}" if en
+                f"{label}: stay in the top {t.rank_max}"
+                if en
                 else f"{label} giữ vị trí trong nhóm {t.rank_max} tỉnh, thành phố dẫn đầu"
             )
         return ", ".join(parts)
@@ -341,7 +351,8 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
         yoy = derive.pick(
             obs.yoy_pct,
             derive.growth_pct(obs.value, previous.value if previous else None)
-            if indicator.kind != "rank" else None,
+            if indicator.kind != "rank"
+            else None,
         )
         attainment = derive.pick(obs.plan_pct, derive.plan_attainment_pct(obs.value, obs.plan))
         figures[indicator_id] = Fig(indicator, obs, record.year, lang, yoy, attainment, previous)
@@ -370,5 +381,6 @@ class _History:
 
     def __call__(self, indicator: str, field: str = "value") -> list[tuple[int, float | None]]:
         return [
-            (year, getattr(obs, field)) for year, obs in self._dataset.history(self._code, indicator)
+            (year, getattr(obs, field))
+            for year, obs in self._dataset.history(self._code, indicator)
         ]

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
 import yaml
 from jinja2 import sandbox
+from markupsafe import Markup, escape
 
 from briefgen import model as m
 from briefgen import text as fmt
@@ -84,8 +84,14 @@ _CONFIG_KEYS = {"name", "description", "language", "entry", "page", "style", "va
 _PAGE_KEYS = {"size", "orientation", "margins_mm", "number_pages", "number_first_page"}
 _MARGIN_KEYS = {"top", "bottom", "left", "right"}
 _STYLE_KEYS = {
-    "font", "size_pt", "line_spacing", "first_line_indent_mm", "space_after_pt", "align",
-    "heading_size_pt", "table_size_pt",
+    "font",
+    "size_pt",
+    "line_spacing",
+    "first_line_indent_mm",
+    "space_after_pt",
+    "align",
+    "heading_size_pt",
+    "table_size_pt",
 }
 
 
@@ -94,7 +100,8 @@ def _config(folder: Path) -> Config:
     file = str(path)
     if not path.is_file():
         raise TemplateError(
-            f"no {CONFIG} in the template folder", Location(file=str(folder)),
+            f"no {CONFIG} in the template folder",
+            Location(file=str(folder)),
             f"a template folder needs {CONFIG} and {ENTRY}",
         )
     try:
@@ -115,8 +122,10 @@ def _config(folder: Path) -> Config:
         for key in section:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else (
-                    f"allowed: {', '.join(sorted(allowed))}"
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else (f"allowed: {', '.join(sorted(allowed))}")
                 )
                 raise fail(f"unknown key '{key}'", f"{prefix}{key}", hint)
 
@@ -131,7 +140,8 @@ def _config(folder: Path) -> Config:
     size_name = str(page_raw.get("size", "A4"))
     if size_name not in PAGE_SIZES_MM:
         raise fail(
-            f"unknown page size '{size_name}'", "page.size",
+            f"unknown page size '{size_name}'",
+            "page.size",
             f"use one of: {', '.join(PAGE_SIZES_MM)}",
         )
     orientation = page_raw.get("orientation", "portrait")
@@ -146,8 +156,10 @@ def _config(folder: Path) -> Config:
     margins = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
     for key, value in margins_raw.items():
         if not isinstance(value, (int, float)) or not 0 <= value <= 80:
-            raise fail(f"margin must be a number of mm from 0 to 80, not {value!r}",
-                       f"page.margins_mm.{key}")
+            raise fail(
+                f"margin must be a number of mm from 0 to 80, not {value!r}",
+                f"page.margins_mm.{key}",
+            )
         margins[key] = float(value)
     page = m.PageSetup(
         size_mm=PAGE_SIZES_MM[size_name],
@@ -405,14 +417,17 @@ def load_template(name_or_path: str | Path) -> Template:
         if not Path(name_or_path).is_dir():
             names = builtin_names()
             close = difflib.get_close_matches(name_or_path, names, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else (
-                f"built-in templates: {', '.join(names)}; or give a folder path"
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else (f"built-in templates: {', '.join(names)}; or give a folder path")
             )
             raise TemplateError(f"unknown template '{name_or_path}'", None, hint)
     folder = Path(name_or_path).expanduser()
     if not folder.is_dir():
         raise TemplateError(
-            "template folder not found", Location(file=str(folder)),
+            "template folder not found",
+            Location(file=str(folder)),
             f"built-in templates: {', '.join(builtin_names())}",
         )
     return _load(folder.resolve(), False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 from xml.parsers import expat
 
 from briefgen import model as m
@@ -249,8 +250,8 @@ class _Converter:
                 )
             except ValueError:
                 raise self.error(
-                    element, f"widths must be numbers separated by commas: "
-                    f"'{element.attrs['widths']}'"
+                    element,
+                    f"widths must be numbers separated by commas: '{element.attrs['widths']}'",
                 ) from None
         try:
             return m.Table(tuple(header), tuple(body), widths, caption)
@@ -267,9 +268,7 @@ class _Converter:
         return m.Cell(self.inlines(element), colspan, rowspan, align)  # type: ignore[arg-type]
 
     def chart(self, element: Element) -> m.Block:
-        self.check_attrs(
-            element, ("kind", "title", "unit", "highlight", "width", "height", "lang")
-        )
+        self.check_attrs(element, ("kind", "title", "unit", "highlight", "width", "height", "lang"))
         kind = element.attrs.get("kind")
         if not kind:
             raise self.error(element, "<chart> needs a kind")
@@ -441,7 +440,7 @@ class _Converter:
                     )
         return out
 
-    BLOCKS: dict[str, Callable[[_Converter, Element], m.Block]] = {
+    BLOCKS: ClassVar[dict[str, Callable[[_Converter, Element], m.Block]]] = {
         "h1": heading,
         "h2": heading,
         "h3": heading,

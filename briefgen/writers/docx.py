@@ -74,6 +74,7 @@ _RULE_WEIGHT_EIGHTHS: Final = 6
 """Rule thickness in eighths of a point (0.75 pt, a hairline that still prints solid)."""
 _RULE_LINE_PT: Final = 3.0
 """Height of the empty paragraph that carries a rule: just enough to sit under the text."""
+_RULE_GAP_PT: Final = 4.0
 _TITLE_RULE_FRACTION: Final = 1 / 3
 _TITLE_RULE_MIN_PT: Final = 56.7  # 2 cm: under a very short summary a rule still reads as one
 
@@ -663,6 +664,9 @@ class _DocxWriter:
         pf.left_indent = side
         pf.right_indent = side
         pf.line_spacing = Pt(_RULE_LINE_PT)
+        # An exact 3 pt line sits inside the text line above it; the space keeps
+        # the rule clear of descenders ("g", "p", the dot under "ạ").
+        pf.space_before = Pt(_RULE_GAP_PT)
         _ooxml.set_bottom_border(paragraph, _RULE_WEIGHT_EIGHTHS)
 
     def _header_lines(

@@ -82,19 +82,45 @@ records:
 @pytest.mark.parametrize(
     ("text", "error", "where", "message"),
     [
-        (GOOD.replace("postal_revenue", "postal_revenu"), DataError, ":5",
-         "unknown indicator 'postal_revenu'.*did you mean: postal_revenue"),
-        (GOOD.replace("yoy_pct", "yoy"), DataError, ":5",
-         "field 'observations.postal_revenue.yoy': unknown field"),
-        (GOOD.replace("value: 130", "value: abc"), DataError, ":5",
-         "observations.postal_revenue.value"),
+        (
+            GOOD.replace("postal_revenue", "postal_revenu"),
+            DataError,
+            ":5",
+            "unknown indicator 'postal_revenu'.*did you mean: postal_revenue",
+        ),
+        (
+            GOOD.replace("yoy_pct", "yoy"),
+            DataError,
+            ":5",
+            "field 'observations.postal_revenue.yoy': unknown field",
+        ),
+        (
+            GOOD.replace("value: 130", "value: abc"),
+            DataError,
+            ":5",
+            "observations.postal_revenue.value",
+        ),
         (GOOD.replace("year: 2021", "year: twenty"), DataError, ":3", "field 'year'"),
-        (GOOD.replace("Nam Định", "Nam Dihn"), UnknownProvinceError, ":2",
-         "unknown province 'Nam Dihn'"),
-        (GOOD.replace("{value: 130, yoy_pct: 8.3}", "{rank: 70, of: 63}").replace(
-            "postal_revenue", "dti"), DataError, ":5", "rank 70 is greater than"),
-        (GOOD.replace("{value: 130, yoy_pct: 8.3}", "{value: -5}"), DataError, ":5",
-         "negative money"),
+        (
+            GOOD.replace("Nam Định", "Nam Dihn"),
+            UnknownProvinceError,
+            ":2",
+            "unknown province 'Nam Dihn'",
+        ),
+        (
+            GOOD.replace("{value: 130, yoy_pct: 8.3}", "{rank: 70, of: 63}").replace(
+                "postal_revenue", "dti"
+            ),
+            DataError,
+            ":5",
+            "rank 70 is greater than",
+        ),
+        (
+            GOOD.replace("{value: 130, yoy_pct: 8.3}", "{value: -5}"),
+            DataError,
+            ":5",
+            "negative money",
+        ),
         (GOOD + GOOD.replace("records:\n", ""), DataError, ":6", "duplicate record"),
         ("records: []\n", DataError, ":1", "no records"),
         ("records:\n  - [1, 2]\n", DataError, ":2", "must be a mapping"),

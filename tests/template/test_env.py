@@ -56,7 +56,9 @@ def test_user_template_extends_official_and_overrides_one_block(
 def test_undefined_name_names_template_line_and_lists_the_context(
     tmp_path: Path, dataset: briefgen.Dataset
 ) -> None:
-    folder = _template(tmp_path, "<document>\n<p>{{ unit.name }}</p>\n<p>{{ provnce }}</p>\n</document>\n")
+    folder = _template(
+        tmp_path, "<document>\n<p>{{ unit.name }}</p>\n<p>{{ provnce }}</p>\n</document>\n"
+    )
     with pytest.raises(TemplateError) as caught:
         briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
     error = caught.value
@@ -92,7 +94,7 @@ def test_sandbox_blocks_private_attribute_access(
     tmp_path: Path, dataset: briefgen.Dataset, expression: str
 ) -> None:
     folder = _template(tmp_path, f"<document><p>{{{{ {expression} }}}}</p></document>")
-    with pytest.raises(TemplateError, match="unsafe|undefined"):
+    with pytest.raises(TemplateError, match=r"unsafe|undefined"):
         briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
 
 

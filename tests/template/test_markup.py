@@ -92,10 +92,15 @@ def test_letterhead_signature_and_title_parse_to_official_blocks() -> None:
         ("<document><table></table></document>", "<table> has no rows"),
         ("<document><p>unclosed</document>", "not well-formed XML"),
         ("<report/>", "must emit <document>"),
-        ("<document><chart kind='bar'><x>a</x><series><v>1</v><v>2</v></series></chart>"
-         "</document>", "has 2 values for 1 categories"),
-        ("<document><chart kind='bar'><x>a</x><series><v>abc</v></series></chart></document>",
-         "must hold a number"),
+        (
+            "<document><chart kind='bar'><x>a</x><series><v>1</v><v>2</v></series></chart>"
+            "</document>",
+            "has 2 values for 1 categories",
+        ),
+        (
+            "<document><chart kind='bar'><x>a</x><series><v>abc</v></series></chart></document>",
+            "must hold a number",
+        ),
     ],
 )
 def test_bad_markup_is_a_template_error(xml: str, message: str) -> None:

@@ -1,0 +1,839 @@
+"""PDF writer: renders a :class:`~briefgen.model.Document` with reportlab platypus.
+
+The output follows Decree 30/2020/NĐ-CP (see ``shared/domain/FACTS.md``): A4
+with the document's margins, a serif family covering Vietnamese (Times New
+Roman or a substitute, see :mod:`briefgen.fonts`) embedded as subsets,
+justified body with a first-line indent, a two-column letterhead and
+signature block laid out as borderless tables, and arabic page numbers
+centred in the top margin, absent on page 1.  Headings become nested PDF
+bookmarks; title, author, subject, keywords and language go to the metadata.
+
+Determinism: the same document gives byte-identical files (reportlab's
+``invariant`` mode fixes the dates and file identifier).
+
+Only this module and :mod:`briefgen.fonts` import reportlab.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeAlias, assert_never
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors  # type: ignore[import-untyped]
+from reportlab.lib.enums import (  # type: ignore[import-untyped]
+    TA_CENTER,
+    TA_JUSTIFY,
+    TA_LEFT,
+    TA_RIGHT,
+)
+from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+from reportlab.platypus import (  # type: ignore[import-untyped]
+    BaseDocTemplate,
+    Frame,
+    HRFlowable,
+    KeepTogether,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus import Image as PdfImage
+from reportlab.platypus import PageBreak as PdfPageBreak
+from reportlab.platypus import Paragraph as PdfParagraph
+
+from briefgen import fonts
+from briefgen import model as m
+from briefgen.errors import Location, OutputError
+
+__all__ = ["write"]
+
+Flowable: TypeAlias = Any
+"""A reportlab flowable (reportlab ships no type information)."""
+Canvas: TypeAlias = Any
+"""A reportlab canvas."""
+
+# --------------------------------------------------------------------------- constants
+
+_ALIGNMENTS: Final[dict[m.Align, int]] = {
+    "left": TA_LEFT,
+    "center": TA_CENTER,
+    "right": TA_RIGHT,
+    "justify": TA_JUSTIFY,
+}
+
+_SINGLE_LINE_EM: Final = 1.15
+"""Height of a single-spaced line in ems: Times New Roman's ascent + descent + gap (1.149),
+so "single" and ``line_spacing`` multiples measure as in Word and LibreOffice."""
+
+_RULE_FRACTIONS: Final[dict[m.RuleLength, float]] = {
+    "none": 0.0,
+    "third": 1 / 3,
+    "half": 1 / 2,
+    "full": 1.0,
+}
+_RULE_THICKNESS_PT: Final = 0.75  # same hairline as the DOCX writer: prints solid, reads thin
+_RULE_GAP_PT: Final = 5.0
+"""Space between a text line's box and the rule under it: clears the dot below "ạ", "ộ"."""
+
+_TITLE_RULE_FRACTION: Final = 1 / 3
+_TITLE_RULE_MIN_PT: Final = 20 * mm  # under a very short summary a rule still reads as one
+_LETTERHEAD_SPACE_PT: Final = 18.0
+_TITLE_SPACE_PT: Final = 18.0
+_LAYOUT_CELL_PADDING_PT: Final = 2.0
+"""Left/right padding in letterhead and signature cells, so the columns never touch."""
+_LETTERHEAD_FOOT_SPACE_PT: Final = 4.0
+_BALANCE_PRECISION_PT: Final = 0.5
+_UNBOUNDED_PT: Final = 1e6
+"""Height offered when measuring a paragraph: measuring never depends on the page."""
+
+_CAPTION_GAP_PT: Final = 3.0
+"""Between a caption and its table or chart: close enough to read as one."""
+_TABLE_GRID_PT: Final = 0.5
+_TABLE_CELL_PADDING_PT: Final = 3.0
+_TABLE_CELL_TOP_PADDING_PT: Final = 2.0
+
+_RECIPIENTS_LABEL_PT: Final = 12.0  # "Nơi nhận:" — Decree 30, Appendix I
+_RECIPIENTS_PT: Final = 11.0
+_SIGNATURE_GAP_PT: Final = 25 * mm
+"""Room between the signer's title and name for the signature and seal."""
+_SIGNATURE_SPACE_PT: Final = 12.0
+
+_DASH_HANG_PT: Final = 4 * mm
+"""Hanging indent of a dash item: the dash and a space, the text aligned after it."""
+_NUMBER_HANG_PT: Final = 7 * mm  # room for "99." at 14 pt
+
+_PAGE_NUMBER_CAP_EM: Final = 0.66
+"""Cap height of digits in ems, to centre the page number's ink in the top margin."""
+
+_CHART_CAPTION_RESERVE: Final = 0.85
+"""Fraction of the frame height a chart may take, leaving room for its caption."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def write(document: m.Document) -> bytes:
+    """Render ``document`` as the bytes of a PDF file.
+
+    Raises :class:`OutputError` for a chart that has not been drawn
+    (``Chart.image`` is ``None``) or whose picture cannot be read, and when
+    no font covering Vietnamese is installed.
+    """
+    family = fonts.resolve_serif(document.style.font)
+    layout = _Layout.of(document.page)
+    styles = _StyleSheet.build(family, document.style)
+    story = _StoryBuilder(layout, styles).story(document.blocks)
+
+    buffer = io.BytesIO()
+    meta = document.meta
+    template = BaseDocTemplate(
+        buffer,
+        pagesize=(layout.page_width, layout.page_height),
+        leftMargin=layout.left,
+        rightMargin=layout.right,
+        topMargin=layout.top,
+        bottomMargin=layout.bottom,
+        title=_printable(meta.title),
+        author=_printable(meta.author),
+        subject=_printable(meta.subject),
+        keywords=[_printable(keyword) for keyword in meta.keywords],
+        creator="briefgen",
+        lang=meta.language or None,
+        displayDocTitle=1,
+        # Fixed dates and file identifier: the same document gives the same bytes.
+        invariant=1,
+        # reportlab's canvas otherwise declares Helvetica on every page, an unembedded
+        # font that preflight checks reject.
+        initialFontName=family.face_name(),
+        initialFontSize=document.style.size_pt,
+    )
+    numbers = _PageNumbers.of(document, layout, family)
+    template.addPageTemplates(
+        [
+            PageTemplate(
+                id="page",
+                frames=[
+                    Frame(
+                        layout.left,
+                        layout.bottom,
+                        layout.text_width,
+                        layout.text_height,
+                        leftPadding=0,
+                        rightPadding=0,
+                        topPadding=0,
+                        bottomPadding=0,
+                        id="body",
+                    )
+                ],
+                onPage=numbers.draw,
+            )
+        ]
+    )
+    template.build(story)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- page geometry
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Page and text area in points."""
+
+    page_width: float
+    page_height: float
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+    @classmethod
+    def of(cls, page: m.PageSetup) -> _Layout:
+        margins = page.margins
+        return cls(
+            page_width=page.width_mm * mm,
+            page_height=page.height_mm * mm,
+            top=margins.top * mm,
+            bottom=margins.bottom * mm,
+            left=margins.left * mm,
+            right=margins.right * mm,
+        )
+
+    @property
+    def text_width(self) -> float:
+        return self.page_width - self.left - self.right
+
+    @property
+    def text_height(self) -> float:
+        return self.page_height - self.top - self.bottom
+
+
+@dataclass(frozen=True)
+class _PageNumbers:
+    """Draws the page number centred in the top margin (Decree 30), skipping page 1 if asked."""
+
+    enabled: bool
+    number_first_page: bool
+    font_name: str
+    size_pt: float
+    centre_x: float
+    baseline_y: float
+
+    @classmethod
+    def of(cls, document: m.Document, layout: _Layout, family: fonts.FontFamily) -> _PageNumbers:
+        size = document.style.size_pt
+        # Centre the digits' ink, not their line box, in the margin.
+        baseline_from_top = layout.top / 2 + size * _PAGE_NUMBER_CAP_EM / 2
+        return cls(
+            enabled=document.page.number_pages,
+            number_first_page=document.page.number_first_page,
+            font_name=family.face_name(),
+            size_pt=size,
+            # Over the text column, as a centred header paragraph sits in Word.
+            centre_x=layout.left + layout.text_width / 2,
+            baseline_y=layout.page_height - baseline_from_top,
+        )
+
+    def draw(self, canvas: Canvas, _template: object) -> None:
+        """reportlab's ``onPage`` hook."""
+        number: int = canvas.getPageNumber()
+        if not self.enabled or (number == 1 and not self.number_first_page):
+            return
+        canvas.saveState()
+        canvas.setFont(self.font_name, self.size_pt)
+        canvas.setFillColor(colors.black)
+        canvas.drawCentredString(self.centre_x, self.baseline_y, str(number))
+        canvas.restoreState()
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def _style(name: str, **attributes: Any) -> ParagraphStyle:
+    return ParagraphStyle(name, textColor=colors.black, **attributes)
+
+
+@dataclass
+class _StyleSheet:
+    """Every paragraph style of one document, built once before the story.
+
+    ``header_lines`` is filled on demand, one style per letterhead text size.
+    """
+
+    family: fonts.FontFamily
+    text: m.TextStyle
+    body: dict[tuple[m.Align, bool], ParagraphStyle]
+    """By (alignment, first-line indent): a paragraph may override both."""
+    headings: tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]
+    dash_item: ParagraphStyle
+    number_item: ParagraphStyle
+    table_cells: dict[tuple[bool, m.Align], ParagraphStyle]
+    """By (header row, alignment)."""
+    table_caption: ParagraphStyle
+    chart_caption: ParagraphStyle
+    title: ParagraphStyle
+    recipients_label: ParagraphStyle
+    recipient: ParagraphStyle
+    authority: ParagraphStyle
+    header_lines: dict[float, ParagraphStyle] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, family: fonts.FontFamily, text: m.TextStyle) -> _StyleSheet:
+        regular = family.face_name()
+        bold = family.face_name(bold=True)
+        size = text.size_pt
+        leading = size * _SINGLE_LINE_EM * text.line_spacing
+        indent = text.first_line_indent_mm * mm
+        body_align = _ALIGNMENTS[text.align]
+
+        body = {
+            (align, indented): _style(
+                f"body-{align}-{int(indented)}",
+                fontName=regular,
+                fontSize=size,
+                leading=leading,
+                alignment=_ALIGNMENTS[align],
+                firstLineIndent=indent if indented else 0,
+                spaceAfter=text.space_after_pt,
+            )
+            for align in _ALIGNMENTS
+            for indented in (True, False)
+        }
+        heading_size = text.heading_size_pt
+        headings = tuple(
+            _style(
+                f"heading-{level}",
+                fontName=family.face_name(bold=True, italic=level == 3),
+                fontSize=heading_size,
+                leading=heading_size * _SINGLE_LINE_EM * text.line_spacing,
+                alignment=body_align,
+                firstLineIndent=indent,
+                spaceBefore=text.space_after_pt,
+                spaceAfter=text.space_after_pt,
+                keepWithNext=1,
+            )
+            for level in (1, 2, 3)
+        )
+
+        def list_item(name: str, hang: float) -> ParagraphStyle:
+            # The marker sits where a paragraph's first line starts; wrapped lines hang
+            # under the text, not under the marker.
+            return _style(
+                name,
+                fontName=regular,
+                fontSize=size,
+                leading=leading,
+                alignment=body_align,
+                leftIndent=indent + hang,
+                bulletIndent=indent,
+                bulletFontName=regular,
+                bulletFontSize=size,
+                spaceAfter=text.space_after_pt,
+            )
+
+        table_size = text.table_size_pt
+        table_cells = {
+            (header, align): _style(
+                f"cell-{int(header)}-{align}",
+                fontName=bold if header else regular,
+                fontSize=table_size,
+                leading=table_size * _SINGLE_LINE_EM,
+                alignment=_ALIGNMENTS[align],
+            )
+            for header in (True, False)
+            for align in _ALIGNMENTS
+        }
+        single = size * _SINGLE_LINE_EM
+        return cls(
+            family=family,
+            text=text,
+            body=body,
+            headings=(headings[0], headings[1], headings[2]),
+            dash_item=list_item("dash-item", _DASH_HANG_PT),
+            number_item=list_item("number-item", _NUMBER_HANG_PT),
+            table_cells=table_cells,
+            table_caption=_style(
+                "table-caption",
+                fontName=bold,
+                fontSize=size,
+                leading=single,
+                alignment=TA_CENTER,
+                spaceBefore=text.space_after_pt,
+                spaceAfter=_CAPTION_GAP_PT,
+                keepWithNext=1,
+            ),
+            chart_caption=_style(
+                "chart-caption",
+                fontName=family.face_name(italic=True),
+                fontSize=size,
+                leading=single,
+                alignment=TA_CENTER,
+                spaceBefore=_CAPTION_GAP_PT,
+                spaceAfter=text.space_after_pt,
+            ),
+            title=_style(
+                "title", fontName=bold, fontSize=size, leading=single, alignment=TA_CENTER
+            ),
+            recipients_label=_style(
+                "recipients-label",
+                fontName=family.face_name(bold=True, italic=True),
+                fontSize=_RECIPIENTS_LABEL_PT,
+                leading=_RECIPIENTS_LABEL_PT * _SINGLE_LINE_EM,
+                alignment=TA_LEFT,
+            ),
+            recipient=_style(
+                "recipient",
+                fontName=regular,
+                fontSize=_RECIPIENTS_PT,
+                leading=_RECIPIENTS_PT * _SINGLE_LINE_EM,
+                alignment=TA_LEFT,
+            ),
+            authority=_style(
+                "authority", fontName=bold, fontSize=size, leading=single, alignment=TA_CENTER
+            ),
+        )
+
+    def header_line(self, size_pt: float | None) -> ParagraphStyle:
+        """Centred, single-spaced letterhead text at ``size_pt`` (``None``: body size)."""
+        size = self.text.size_pt if size_pt is None else size_pt
+        style = self.header_lines.get(size)
+        if style is None:
+            style = _style(
+                f"header-{size:g}",
+                fontName=self.family.face_name(),
+                fontSize=size,
+                leading=size * _SINGLE_LINE_EM,
+                alignment=TA_CENTER,
+            )
+            self.header_lines[size] = style
+        return style
+
+
+# --------------------------------------------------------------------------- markup
+
+_UNPRINTABLE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Control characters and lone surrogates: no glyph to print, and a lone surrogate
+cannot even be encoded into the PDF.  The DOCX writer drops the same ones."""
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub("", text)
+
+
+def _markup(inlines: Iterable[m.Inline]) -> str:
+    """reportlab paragraph markup for inlines; every character of text prints literally."""
+    parts: list[str] = []
+    for run in m.runs(inlines):
+        if run.is_break:
+            parts.append("<br/>")
+            continue
+        text = escape(_printable(run.text))
+        if run.italic:
+            text = f"<i>{text}</i>"
+        if run.bold:
+            text = f"<b>{text}</b>"
+        parts.append(text)
+    return "".join(parts)
+
+
+def _line_widths(paragraph: Flowable, width: float) -> list[float]:
+    """Widths of the lines ``paragraph`` takes when set ``width`` wide."""
+    paragraph.wrap(width, _UNBOUNDED_PT)
+    widths: list[float] = paragraph.getActualLineWidths0()
+    return widths
+
+
+def _balanced_width(paragraph: Flowable, width: float) -> float:
+    """The narrowest measure that sets ``paragraph`` in as few lines as ``width`` does.
+
+    Centred official lines that wrap ("SỞ THÔNG TIN VÀ / TRUYỀN THÔNG") are set
+    with lines of similar length, as clerks break them by hand, rather than a
+    full line over a single orphaned word.
+    """
+    lines = len(_line_widths(paragraph, width))
+    narrow, wide = 0.0, width
+    while wide - narrow > _BALANCE_PRECISION_PT:
+        middle = (narrow + wide) / 2
+        if len(_line_widths(paragraph, middle)) <= lines:
+            wide = middle
+        else:
+            narrow = middle
+    return wide
+
+
+def _inset(style: ParagraphStyle, inset: float) -> ParagraphStyle:
+    """``style`` narrowed by ``inset`` on both sides (for balanced centred lines)."""
+    return ParagraphStyle(f"{style.name}-inset", parent=style, leftIndent=inset, rightIndent=inset)
+
+
+def _rule(length: float) -> Flowable:
+    return HRFlowable(
+        width=length,
+        thickness=_RULE_THICKNESS_PT,
+        lineCap="butt",
+        color=colors.black,
+        spaceBefore=_RULE_GAP_PT,
+        spaceAfter=_RULE_GAP_PT,
+        hAlign="CENTER",
+    )
+
+
+# --------------------------------------------------------------------------- outline
+
+
+@dataclass(frozen=True)
+class _OutlineEntry:
+    """A PDF bookmark: ``level`` 0 is top level and never exceeds the previous level + 1."""
+
+    key: str
+    title: str
+    level: int
+
+
+class _HeadingParagraph(PdfParagraph):  # type: ignore[misc]
+    """A heading paragraph that adds itself to the PDF outline where it is drawn.
+
+    Bookmarking in ``draw`` points the entry at the heading's own position, on
+    whatever page keep-with-next finally puts it.
+    """
+
+    def __init__(
+        self,
+        text: str | None,
+        style: ParagraphStyle,
+        # reportlab's split passes these by their camelCase names.
+        bulletText: str | None = None,
+        frags: Any = None,
+        caseSensitive: int = 1,
+        encoding: str = "utf8",
+        outline: _OutlineEntry | None = None,
+    ) -> None:
+        super().__init__(
+            text,
+            style,
+            bulletText=bulletText,
+            frags=frags,
+            caseSensitive=caseSensitive,
+            encoding=encoding,
+        )
+        self.outline = outline
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        parts: list[Flowable] = super().split(available_width, available_height)
+        # Parts are built through __init__ without an entry: only the first one carries it.
+        if parts and isinstance(parts[0], _HeadingParagraph):
+            parts[0].outline = self.outline
+        return parts
+
+    def draw(self) -> None:
+        entry = self.outline
+        if entry is not None:
+            self.canv.bookmarkHorizontal(entry.key, 0, self.height)
+            self.canv.addOutlineEntry(entry.title, entry.key, entry.level, closed=False)
+        super().draw()
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class _PlacedCell:
+    """A model cell at its grid position; ``last_row``/``last_column`` include its spans."""
+
+    cell: m.Cell
+    row: int
+    column: int
+    last_row: int
+    last_column: int
+
+
+def _place_cells(
+    rows: Sequence[Sequence[m.Cell]], columns: int, header_rows: int
+) -> list[_PlacedCell]:
+    """Grid positions of every cell, skipping slots covered by spans from rows above.
+
+    Row spans stop at the end of their section: a header cell never reaches into
+    the body, which reportlab repeats separately on each page.
+    """
+    taken: set[tuple[int, int]] = set()
+    placed: list[_PlacedCell] = []
+    for row_index, row in enumerate(rows):
+        section_end = header_rows if row_index < header_rows else len(rows)
+        column = 0
+        for cell in row:
+            while (row_index, column) in taken:
+                column += 1
+            if column >= columns:
+                break
+            last_column = column
+            # A column span stops short of a slot a row span from above already holds.
+            while (
+                last_column + 1 < min(column + cell.colspan, columns)
+                and (row_index, last_column + 1) not in taken
+            ):
+                last_column += 1
+            last_row = min(row_index + cell.rowspan, section_end) - 1
+            for r in range(row_index, last_row + 1):
+                for c in range(column, last_column + 1):
+                    taken.add((r, c))
+            placed.append(_PlacedCell(cell, row_index, column, last_row, last_column))
+            column = last_column + 1
+    return placed
+
+
+# --------------------------------------------------------------------------- story
+
+
+@dataclass
+class _StoryBuilder:
+    """Turns blocks into platypus flowables; holds the state carried from block to block."""
+
+    layout: _Layout
+    styles: _StyleSheet
+    outline_level: int = -1
+    """Outline level of the last heading (-1 before the first): PDF outlines may only
+    go one level deeper at a time, so an h3 straight after an h1 nests as a level 2."""
+    headings_seen: int = 0
+
+    def story(self, blocks: Iterable[m.Block]) -> list[Flowable]:
+        flowables: list[Flowable] = []
+        for index, block in enumerate(blocks):
+            flowables.extend(self.block(block, Location(field=f"blocks[{index}]")))
+        return flowables
+
+    def block(self, block: m.Block, where: Location) -> list[Flowable]:
+        match block:
+            case m.Heading():
+                return [self.heading(block)]
+            case m.Paragraph():
+                return [self.paragraph(block)]
+            case m.ListBlock():
+                return self.list_items(block)
+            case m.Table():
+                return self.table(block)
+            case m.Chart():
+                return [self.chart(block, where)]
+            case m.PageBreak():
+                return [PdfPageBreak()]
+            case m.Letterhead():
+                return self.letterhead(block)
+            case m.Title():
+                return [self.title(block)]
+            case m.Signature():
+                return [self.signature(block)]
+            case _:
+                assert_never(block)
+
+    # ----------------------------------------------------------------- text blocks
+
+    def heading(self, block: m.Heading) -> Flowable:
+        level = min(block.level - 1, self.outline_level + 1)
+        self.outline_level = level
+        self.headings_seen += 1
+        title = " ".join(_printable(m.plain(block.content)).split())
+        entry = _OutlineEntry(f"heading-{self.headings_seen}", title, level)
+        return _HeadingParagraph(
+            _markup(block.content), self.styles.headings[block.level - 1], outline=entry
+        )
+
+    def paragraph(self, block: m.Paragraph) -> Flowable:
+        align = block.align or self.styles.text.align
+        return PdfParagraph(
+            _markup(block.content), self.styles.body[(align, block.indent is not False)]
+        )
+
+    def list_items(self, block: m.ListBlock) -> list[Flowable]:
+        style = self.styles.number_item if block.ordered else self.styles.dash_item
+        return [
+            PdfParagraph(_markup(item), style, bulletText=f"{number}." if block.ordered else "-")
+            for number, item in enumerate(block.items, start=1)
+        ]
+
+    # ----------------------------------------------------------------- table and chart
+
+    def table(self, block: m.Table) -> list[Flowable]:
+        rows = block.header + block.body
+        columns = block.columns
+        data: list[list[Flowable]] = [["" for _ in range(columns)] for _ in rows]
+        commands: list[tuple[Any, ...]] = [
+            ("GRID", (0, 0), (-1, -1), _TABLE_GRID_PT, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            # Covered slots hold empty strings, which reportlab sets in the table
+            # font: without this it would declare Helvetica.
+            (
+                "FONT",
+                (0, 0),
+                (-1, -1),
+                self.styles.family.face_name(),
+                self.styles.text.table_size_pt,
+            ),
+            ("LEFTPADDING", (0, 0), (-1, -1), _TABLE_CELL_PADDING_PT),
+            ("RIGHTPADDING", (0, 0), (-1, -1), _TABLE_CELL_PADDING_PT),
+            ("TOPPADDING", (0, 0), (-1, -1), _TABLE_CELL_TOP_PADDING_PT),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), _TABLE_CELL_PADDING_PT),
+        ]
+        header_rows = len(block.header)
+        for placed in _place_cells(rows, columns, header_rows):
+            header = placed.row < header_rows
+            align = placed.cell.align or ("center" if header else "left")
+            data[placed.row][placed.column] = PdfParagraph(
+                _markup(placed.cell.content), self.styles.table_cells[(header, align)]
+            )
+            if placed.last_row > placed.row or placed.last_column > placed.column:
+                commands.append(
+                    ("SPAN", (placed.column, placed.row), (placed.last_column, placed.last_row))
+                )
+        width = self.layout.text_width
+        table = Table(
+            data,
+            colWidths=[fraction * width for fraction in block.widths],
+            repeatRows=header_rows,
+            style=TableStyle(commands),
+            hAlign="CENTER",
+            # A caption brings its own space above; the table then sits right under it.
+            spaceBefore=0 if block.caption else self.styles.text.space_after_pt,
+            spaceAfter=self.styles.text.space_after_pt * 2,
+        )
+        if not block.caption:
+            return [table]
+        # keepWithNext on the caption keeps it on the page where the table starts.
+        return [PdfParagraph(_markup(block.caption), self.styles.table_caption), table]
+
+    def chart(self, block: m.Chart, where: Location) -> Flowable:
+        image = block.image
+        if image is None:
+            raise OutputError(
+                f"chart '{block.spec.title}' has not been drawn",
+                where,
+                hint="draw charts with briefgen.charts before writing PDF",
+            )
+        try:
+            ImageReader(io.BytesIO(image.png)).getSize()
+        except Exception as error:  # reportlab and Pillow raise many kinds for bad bytes
+            raise OutputError(
+                f"chart '{block.spec.title}' has an unreadable picture", where
+            ) from error
+        width = image.width_mm * mm
+        height = image.height_mm * mm
+        # Never wider than the text, never taller than a page can hold with the caption.
+        scale = min(
+            1.0,
+            self.layout.text_width / width,
+            self.layout.text_height * _CHART_CAPTION_RESERVE / height,
+        )
+        picture = PdfImage(io.BytesIO(image.png), width=width * scale, height=height * scale)
+        picture.hAlign = "CENTER"
+        # Space before, unlike a Spacer, is dropped at the top of a page.
+        picture.spaceBefore = self.styles.text.space_after_pt
+        parts: list[Flowable] = [picture]
+        if block.caption:
+            parts.append(PdfParagraph(_markup(block.caption), self.styles.chart_caption))
+        return KeepTogether(parts)
+
+    # ----------------------------------------------------------------- official parts
+
+    def _layout_table(
+        self, rows: list[list[Any]], left_width: float, extra: list[tuple[Any, ...]]
+    ) -> Flowable:
+        """A borderless two-column table splitting the text width at ``left_width``."""
+        width = self.layout.text_width
+        commands: list[tuple[Any, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            # Centres the rules; paragraphs carry their own alignment.
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("FONT", (0, 0), (-1, -1), self.styles.family.face_name(), self.styles.text.size_pt),
+            ("LEFTPADDING", (0, 0), (-1, -1), _LAYOUT_CELL_PADDING_PT),
+            ("RIGHTPADDING", (0, 0), (-1, -1), _LAYOUT_CELL_PADDING_PT),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            *extra,
+        ]
+        return Table(
+            rows,
+            colWidths=[width * left_width, width * (1 - left_width)],
+            style=TableStyle(commands),
+            hAlign="CENTER",
+        )
+
+    def _centred(
+        self, content: m.Inlines, style: ParagraphStyle, width: float
+    ) -> tuple[Flowable, float]:
+        """A centred paragraph ``width`` wide with balanced lines, and its widest line."""
+        markup = _markup(content)
+        paragraph = PdfParagraph(markup, style)
+        widths = _line_widths(paragraph, width)
+        if len(widths) > 1:
+            inset = (width - _balanced_width(paragraph, width)) / 2
+            paragraph = PdfParagraph(markup, _inset(style, inset))
+            widths = _line_widths(paragraph, width)
+        return paragraph, max(widths, default=0.0)
+
+    def _header_column(self, lines: Sequence[m.HeaderLine], width: float) -> list[Flowable]:
+        column: list[Flowable] = []
+        for line in lines:
+            paragraph, widest = self._centred(
+                line.content, self.styles.header_line(line.size_pt), width
+            )
+            column.append(paragraph)
+            if line.rule != "none":
+                # The rule follows the text as printed: a body name set on two
+                # lines gets a rule sized by its longer line.
+                column.append(_rule(widest * _RULE_FRACTIONS[line.rule]))
+        return column
+
+    def _header_foot(self, line: m.HeaderLine | None) -> Flowable:
+        if line is None:
+            return ""
+        return PdfParagraph(_markup(line.content), self.styles.header_line(line.size_pt))
+
+    def letterhead(self, block: m.Letterhead) -> list[Flowable]:
+        inner = 2 * _LAYOUT_CELL_PADDING_PT
+        left_width = self.layout.text_width * block.left_width - inner
+        right_width = self.layout.text_width * (1 - block.left_width) - inner
+        rows: list[list[Any]] = [
+            [
+                self._header_column(block.left, left_width),
+                self._header_column(block.right, right_width),
+            ]
+        ]
+        extra: list[tuple[Any, ...]] = []
+        if block.left_foot is not None or block.right_foot is not None:
+            rows.append([self._header_foot(block.left_foot), self._header_foot(block.right_foot)])
+            extra += [
+                ("TOPPADDING", (0, 1), (-1, 1), _LETTERHEAD_FOOT_SPACE_PT),
+                # Bottom-aligned, "Số: …" and a larger italic date share a baseline.
+                ("VALIGN", (0, 1), (-1, 1), "BOTTOM"),
+            ]
+        return [self._layout_table(rows, block.left_width, extra), Spacer(1, _LETTERHEAD_SPACE_PT)]
+
+    def title(self, block: m.Title) -> Flowable:
+        width = self.layout.text_width
+        parts: list[Flowable] = []
+        widest = 0.0
+        for line in block.lines:
+            paragraph, widest = self._centred(line, self.styles.title, width)
+            parts.append(paragraph)
+        if block.lines:
+            length = max(widest * _TITLE_RULE_FRACTION, _TITLE_RULE_MIN_PT)
+            parts.append(_rule(min(length, width)))
+        parts.append(Spacer(1, _TITLE_SPACE_PT))
+        return KeepTogether(parts)
+
+    def signature(self, block: m.Signature) -> Flowable:
+        styles = self.styles
+        left: list[Flowable] = []
+        if block.recipients_label:
+            left.append(PdfParagraph(_markup(block.recipients_label), styles.recipients_label))
+        left += [PdfParagraph(_markup(line), styles.recipient) for line in block.recipients]
+        right: list[Flowable] = [
+            PdfParagraph(_markup(line), styles.authority) for line in block.authority
+        ]
+        right += [Spacer(1, _SIGNATURE_GAP_PT), PdfParagraph(_markup(block.name), styles.authority)]
+        table = self._layout_table([[left, right]], block.left_width, [])
+        return KeepTogether([Spacer(1, _SIGNATURE_SPACE_PT), table])
