@@ -254,3 +254,39 @@ def test_official_brief_uses_decree_30_page_setup(dataset: briefgen.Dataset) -> 
     assert not brief.page.number_first_page
     assert isinstance(brief.blocks[0], m.Letterhead)
     assert isinstance(brief.blocks[-1], m.Signature)
+
+
+def test_real_brief_pages_are_a4_numbered_from_page_two(
+    rendered: dict[tuple[str, int], dict[str, bytes]],
+) -> None:
+    reader = PdfReader(io.BytesIO(rendered[("Thanh Hóa", 2020)]["pdf"]))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        assert float(page.mediabox.width) == pytest.approx(595.28, abs=0.5)
+        assert float(page.mediabox.height) == pytest.approx(841.89, abs=0.5)
+
+    def topmost(page_index: int) -> str:
+        found: list[tuple[float, str]] = []
+
+        def visit(text: str, cm: object, tm: list[float], font: object, size: object) -> None:
+            if text.strip():
+                found.append((tm[5], text.strip()))
+
+        reader.pages[page_index].extract_text(visitor_text=visit)
+        return max(found)[1]
+
+    assert not topmost(0).isdigit()
+    assert topmost(1) == "2"
+
+
+def test_real_docx_is_a4_with_decree_30_margins(
+    rendered: dict[tuple[str, int], dict[str, bytes]],
+) -> None:
+    section = docx.Document(io.BytesIO(rendered[("Nam Định", 2021)]["docx"])).sections[0]
+    mm = 36000  # EMU per millimetre; margins are stored in whole twips (±0.02 mm)
+    assert section.page_width is not None and abs(section.page_width / mm - 210) < 0.5
+    assert section.page_height is not None and abs(section.page_height / mm - 297) < 0.5
+    assert 30 - 0.02 <= section.left_margin / mm <= 35 + 0.02  # type: ignore[operator]
+    assert 15 - 0.02 <= section.right_margin / mm <= 20 + 0.02  # type: ignore[operator]
+    assert 20 - 0.02 <= section.top_margin / mm <= 25 + 0.02  # type: ignore[operator]
+    assert section.different_first_page_header_footer
