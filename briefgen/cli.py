@@ -14,6 +14,7 @@ from pathlib import Path
 from briefgen import __version__, writers
 from briefgen.api import build, load
 from briefgen.data.dataset import Dataset
+from briefgen.data.load import validate
 from briefgen.errors import BriefgenError, InputError, UsageError
 from briefgen.files import brief_name, inside, write_atomic
 from briefgen.template.env import load_template
@@ -93,6 +94,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    dataset, problems = validate(args.data)
+    for problem in problems:
+        print(_one_line(str(problem)))
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    records = len(dataset) if dataset is not None else 0
+    print(
+        f"{args.data}: {errors} error(s), {warnings} warning(s); {records} valid record(s)",
+        file=sys.stderr,
+    )
+    return EXIT_BAD_INPUT if errors else EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="briefgen",
@@ -109,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
     render.add_argument("--out", default="briefs", help="output folder (default: briefs)")
     render.set_defaults(handler=_cmd_render)
+
+    check = commands.add_parser(
+        "validate", help="check a data file and list every problem (exit 2 on errors)"
+    )
+    check.add_argument("data", help="data file (.yaml, .yml, .json)")
+    check.set_defaults(handler=_cmd_validate)
 
     demo = commands.add_parser("demo", help="render every record of the bundled fixtures")
     demo.add_argument("--out", default="briefs", help="output folder (default: briefs)")

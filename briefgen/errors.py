@@ -48,6 +48,11 @@ class BriefgenError(Exception):
         self.hint = hint
         super().__init__(self._format())
 
+    def add_hint(self, extra: str) -> None:
+        """Append ``extra`` to the hint (and to the message ``str()`` gives)."""
+        self.hint = f"{self.hint}; {extra}" if self.hint else extra
+        self.args = (self._format(),)
+
     def _format(self) -> str:
         place = str(self.where)
         text = f"{place}: {self.message}" if place else self.message

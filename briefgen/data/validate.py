@@ -1,0 +1,358 @@
+"""Validate parsed records, collecting every problem with its place.
+
+:func:`check` is the one validator behind every reader: it turns parsed data
+into a :class:`Dataset` and a list of :class:`Problem` (errors and warnings),
+each naming file, line or row, record and field in plain words.
+``briefgen.load`` raises the first error; ``briefgen validate`` prints them all.
+
+Errors: wrong types, unknown fields, indicators, units and provinces, negative
+counts, percentages outside 0–100, a rank above its denominator, a
+denominator that does not match the year (63 units before July 2025, 34
+after) unless declared, duplicate province-years.
+Warnings: a reported figure that disagrees with the one derived from other
+records (growth against last year's value, plan attainment against the plan)
+by more than :data:`TOLERANCE_PP` percentage points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from briefgen.data import derive, provinces
+from briefgen.data.dataset import Dataset, Entry
+from briefgen.data.indicators import Catalogue, builtin
+from briefgen.data.records import Observation, Record
+from briefgen.errors import BriefgenError, DataError, Location, UnknownProvinceError
+
+TOLERANCE_PP = 0.5
+"""How far (percentage points) a reported growth or attainment may stray from ours."""
+
+TOP_KEYS = frozenset({"briefgen", "title", "locale", "records", "indicators", "denominators"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (``severity`` "error") or doubtful ("warning") in the data."""
+
+    severity: Literal["error", "warning"]
+    message: str
+    where: Location
+    hint: str | None = None
+    error: BriefgenError | None = None
+    """The exception to raise for this problem when it is more specific than DataError."""
+
+    def __str__(self) -> str:
+        place = str(self.where)
+        text = f"{place}: {self.severity}: {self.message}" if place else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def as_error(self) -> BriefgenError:
+        """The problem as an exception (its own, more specific one when it has one)."""
+        return self.error or DataError(self.message, self.where, self.hint)
+
+
+class _Problems(Exception):
+    """Raised inside the checker to abandon one record after recording its problems."""
+
+
+class _Checker:
+    def __init__(self, data: Any, line_of: Any, file: str):
+        self.data = data
+        self.line_of = line_of
+        self.file = file
+        self.problems: list[Problem] = []
+        self.catalogue: Catalogue = builtin()
+        self.denominators: dict[tuple[str, int], int] = {}
+
+    def at(
+        self, path: Sequence[str | int], record: str | None = None, field: str | None = None
+    ) -> Location:
+        return Location(file=self.file, row=self.line_of(list(path)), record=record, field=field)
+
+    def error(self, message: str, where: Location, hint: str | None = None) -> None:
+        self.problems.append(Problem("error", message, where, hint))
+
+    def warn(self, message: str, where: Location, hint: str | None = None) -> None:
+        self.problems.append(Problem("warning", message, where, hint))
+
+    def absorb(self, error: BriefgenError) -> None:
+        self.problems.append(Problem("error", error.message, error.where, error.hint))
+
+    # -- the file
+
+    def run(self) -> list[Entry]:
+        data = self.data
+        if isinstance(data, list):
+            data = {"records": data}
+        if not isinstance(data, Mapping):
+            self.error(
+                "the file must hold a mapping with 'records:' or a list of records",
+                Location(file=self.file, row=1),
+            )
+            return []
+        for key in sorted(set(data) - TOP_KEYS):
+            self.error(
+                f"unknown top-level key '{key}'",
+                self.at([key], field=key),
+                f"allowed keys: {', '.join(sorted(TOP_KEYS))}",
+            )
+        self._indicators(data.get("indicators"))
+        self._denominators(data.get("denominators"))
+        records = data.get("records")
+        if not isinstance(records, list) or not records:
+            self.error(
+                "no records: the file needs a non-empty list under 'records:'",
+                self.at(["records"], field="records"),
+            )
+            return []
+        entries: list[Entry] = []
+        seen: dict[tuple[str, int], int] = {}
+        for index, item in enumerate(records):
+            try:
+                entry = self._record(item, index)
+            except _Problems:
+                continue
+            key = (entry.unit.code, entry.record.year)
+            if key in seen:
+                self.error(
+                    f"duplicate record: {entry.unit.name} {entry.record.year} is also record "
+                    f"{seen[key] + 1}",
+                    entry.where,
+                    "keep one record per province and year",
+                )
+                continue
+            seen[key] = index
+            entries.append(entry)
+        return entries
+
+    def _indicators(self, extra: Any) -> None:
+        if extra is None:
+            return
+        if not isinstance(extra, Mapping):
+            self.error(
+                "'indicators' must map ids to declarations",
+                self.at(["indicators"], field="indicators"),
+            )
+            return
+        try:
+            self.catalogue = self.catalogue.extended(extra, self.at(["indicators"]))
+        except DataError as error:
+            self.absorb(error)
+
+    def _denominators(self, declared: Any) -> None:
+        """``denominators: {dti: {2024: 34}}``: units ranked, where it differs from the rule."""
+        if declared is None:
+            return
+        if not isinstance(declared, Mapping):
+            self.error(
+                "'denominators' must map indicator ids to {year: count}",
+                self.at(["denominators"], field="denominators"),
+            )
+            return
+        for indicator_id, by_year in declared.items():
+            where = self.at(["denominators", indicator_id], field=f"denominators.{indicator_id}")
+            if not isinstance(by_year, Mapping):
+                self.error("must map years to the number of units ranked", where)
+                continue
+            for year, count in by_year.items():
+                if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                    self.error(f"the number ranked in {year} must be a positive integer", where)
+                    continue
+                try:
+                    self.denominators[(str(indicator_id), int(year))] = count
+                except (TypeError, ValueError):
+                    self.error(f"'{year}' is not a year", where)
+
+    # -- one record
+
+    def _record(self, item: Any, index: int) -> Entry:
+        base: list[str | int] = ["records", index]
+        label = f"record {index + 1}"
+        if isinstance(item, Mapping) and item.get("province") and item.get("year"):
+            label = f"record {index + 1} ({item['province']} {item['year']})"
+        if not isinstance(item, Mapping):
+            self.error("a record must be a mapping of fields", self.at(base, label))
+            raise _Problems
+        before = len(self.problems)
+        fields = dict(item)
+        raw_observations = fields.pop("observations", None) or {}
+        record: Record | None = None
+        try:
+            record = Record.model_validate(fields)
+        except ValidationError as error:
+            self._pydantic(error, base, label)
+        year = record.year if record else fields.get("year")
+        observations: dict[str, Observation] = {}
+        if not isinstance(raw_observations, Mapping):
+            self.error(
+                "'observations' must map indicator ids to figures",
+                self.at([*base, "observations"], label, "observations"),
+            )
+        else:
+            for indicator_id, raw in raw_observations.items():
+                path = [*base, "observations", str(indicator_id)]
+                try:
+                    observation = Observation.model_validate(raw)
+                except ValidationError as error:
+                    self._pydantic(error, path, label, f"observations.{indicator_id}")
+                    continue
+                if isinstance(year, int):
+                    self._observation(year, str(indicator_id), observation, base, label)
+                observations[str(indicator_id)] = observation
+        if record is None:
+            raise _Problems
+        record = record.model_copy(update={"observations": observations})
+        where = self.at(base, label)
+        try:
+            unit = provinces.resolve(record.province, year=record.year)
+        except UnknownProvinceError as error:
+            located = UnknownProvinceError(
+                error.message,
+                self.at([*base, "province"], label, "province"),
+                error.hint,
+                error.suggestions,
+            )
+            self.problems.append(
+                Problem("error", located.message, located.where, located.hint, located)
+            )
+            raise _Problems from None
+        for position, target in enumerate(record.targets):
+            if target.indicator is not None and target.indicator not in self.catalogue:
+                try:
+                    self.catalogue.require(
+                        target.indicator,
+                        self.at(
+                            [*base, "targets", position, "indicator"],
+                            label,
+                            f"targets.{position}.indicator",
+                        ),
+                    )
+                except DataError as error:
+                    self.absorb(error)
+        if any(p.severity == "error" for p in self.problems[before:]):
+            raise _Problems
+        return Entry(record, unit, where)
+
+    def _pydantic(
+        self, error: ValidationError, path: list[str | int], label: str, prefix: str = ""
+    ) -> None:
+        for detail in error.errors():
+            loc = [p for p in detail["loc"] if not str(p).startswith("function-")]
+            field = ".".join(str(p) for p in [*([prefix] if prefix else []), *loc]) or None
+            self.error(_message(detail), self.at(path + loc, label, field))
+
+    def _observation(
+        self, year: int, indicator_id: str, obs: Observation, base: list[str | int], label: str
+    ) -> None:
+        path = [*base, "observations", indicator_id]
+        where = self.at(path, label, f"observations.{indicator_id}")
+
+        def field_at(name: str) -> Location:
+            return self.at([*path, name], label, f"observations.{indicator_id}.{name}")
+
+        if indicator_id not in self.catalogue:
+            try:
+                self.catalogue.require(indicator_id, where)
+            except DataError as error:
+                self.absorb(error)
+            return
+        indicator = self.catalogue[indicator_id]
+        if obs.unit is not None and obs.unit not in self.catalogue.units:
+            try:
+                self.catalogue.unit(obs.unit, field_at("unit"))
+            except DataError as error:
+                self.absorb(error)
+        if indicator.kind == "rank" and obs.value is not None and obs.rank is None:
+            self.error(
+                f"'{indicator_id}' is a ranking: give 'rank' (and 'of'), not 'value'",
+                field_at("value"),
+            )
+        if indicator.kind == "percent" and obs.value is not None and not 0 <= obs.value <= 100:
+            self.error(f"percentage {obs.value:g} is outside 0–100", field_at("value"))
+        if indicator.kind in ("count", "money") and obs.value is not None and obs.value < 0:
+            self.error(f"negative {indicator.kind} {obs.value:g}", field_at("value"))
+        if obs.plan_pct is not None and obs.plan_pct < 0:
+            self.error(f"negative plan attainment {obs.plan_pct:g}%", field_at("plan_pct"))
+        if obs.of is not None:
+            edition = obs.edition or year
+            expected = self.denominators.get(
+                (indicator_id, edition), provinces.denominator(edition)
+            )
+            if obs.of != expected:
+                self.error(
+                    f"ranked out of {obs.of}, but {edition} rankings cover {expected} units",
+                    field_at("of"),
+                    f"declare it under 'denominators: {{{indicator_id}: {{{edition}: {obs.of}}}}}'"
+                    " if this ranking really covered another number of units",
+                )
+        attainment = derive.plan_attainment_pct(obs.value, obs.plan)
+        if (
+            obs.plan_pct is not None
+            and attainment is not None
+            and (abs(attainment - obs.plan_pct) > TOLERANCE_PP)
+        ):
+            self.warn(
+                f"reported plan attainment {obs.plan_pct:g}% disagrees with value/plan "
+                f"= {attainment:.2f}%",
+                field_at("plan_pct"),
+            )
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    text = str(error.get("msg", "invalid value"))
+    text = text.removeprefix("Value error, ")
+    value = error.get("input")
+    if not isinstance(value, (Mapping, list)):
+        text += f" (got {value!r})"
+    return text
+
+
+def _growth_warnings(entries: Sequence[Entry], problems: list[Problem]) -> None:
+    """Reported growth against growth computed from last year's record."""
+    index = {(e.unit.code, e.unit.era, e.record.year): e for e in entries}
+    for entry in entries:
+        previous = index.get((entry.unit.code, entry.unit.era, entry.record.year - 1))
+        if previous is None:
+            continue
+        for indicator_id, obs in entry.record.observations.items():
+            last = previous.record.observations.get(indicator_id)
+            computed = derive.growth_pct(obs.value, last.value if last else None)
+            if obs.yoy_pct is None or computed is None or last is None:
+                continue
+            if abs(computed - obs.yoy_pct) > TOLERANCE_PP:
+                problems.append(
+                    Problem(
+                        "warning",
+                        f"reported growth {obs.yoy_pct:g}% disagrees with {computed:.2f}% "
+                        f"computed from the {entry.record.year - 1} value "
+                        f"({last.value:g} → {obs.value:g})",
+                        Location(
+                            file=entry.where.file,
+                            row=entry.where.row,
+                            record=entry.where.record,
+                            field=f"observations.{indicator_id}.yoy_pct",
+                        ),
+                        f"tolerance {TOLERANCE_PP} percentage points",
+                    )
+                )
+
+
+def check(data: Any, line_of: Any, file: str, digest: str = "") -> tuple[Dataset, list[Problem]]:
+    """Validate parsed data: the dataset of the good records and every problem found."""
+    checker = _Checker(data, line_of, file)
+    entries = checker.run()
+    _growth_warnings(entries, checker.problems)
+    title = ""
+    if isinstance(data, Mapping):
+        title = str(data.get("title") or "")
+    dataset = Dataset(tuple(entries), checker.catalogue, title, file, digest)
+    return dataset, checker.problems

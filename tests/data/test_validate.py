@@ -1,0 +1,231 @@
+"""Validation: every problem, each with file, line, record and field, in one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefgen.cli import main
+from briefgen.data.load import validate
+
+HEAD = "records:\n"
+
+
+def _record(
+    observations: str = "", extra: str = "", province: str = "Nam Định", year: str = "2021"
+) -> str:
+    text = f"  - province: {province}\n    year: {year}\n"
+    if observations:
+        text += "    observations:\n" + "".join(
+            f"      {line}\n" for line in observations.splitlines()
+        )
+    if extra:
+        text += "".join(f"    {line}\n" for line in extra.splitlines())
+    return text
+
+
+# (record text, expected message, expected field, line of the problem within the record)
+MALFORMED: list[tuple[str, str, str, int]] = [
+    (_record(province="Nam Dihn"), "unknown province 'Nam Dihn'", "province", 1),
+    (_record(province="Atlantis"), "unknown province 'Atlantis'", "province", 1),
+    (_record(year="twenty"), "valid integer", "year", 2),
+    (_record(year="1800"), "greater than or equal to 1990", "year", 2),
+    (_record(province="Nam Định", year="2026"), "merged into Tỉnh Ninh Bình", "province", 1),
+    (
+        _record("postal_revenu: {value: 1}"),
+        "unknown indicator 'postal_revenu'",
+        "observations.postal_revenu",
+        4,
+    ),
+    (
+        _record("postal_revenue: {value: abc}"),
+        "valid number",
+        "observations.postal_revenue.value",
+        4,
+    ),
+    (
+        _record("postal_revenue: {value: -5}"),
+        "negative money -5",
+        "observations.postal_revenue.value",
+        4,
+    ),
+    (
+        _record("phone_subscribers: {value: -1}"),
+        "negative count -1",
+        "observations.phone_subscribers.value",
+        4,
+    ),
+    (
+        _record("online_filing_rate: {value: 130}"),
+        "percentage 130 is outside 0–100",
+        "observations.online_filing_rate.value",
+        4,
+    ),
+    (
+        _record("online_filing_rate: {value: -2}"),
+        "percentage -2 is outside 0–100",
+        "observations.online_filing_rate.value",
+        4,
+    ),
+    (
+        _record("dti: {rank: 70, of: 63}"),
+        "rank 70 is greater than the number ranked (63)",
+        "observations.dti",
+        4,
+    ),
+    (_record("dti: {rank: 0, of: 63}"), "greater than or equal to 1", "observations.dti.rank", 4),
+    (
+        _record("dti: {rank: 5, of: 34}"),
+        "ranked out of 34, but 2021 rankings cover 63 units",
+        "observations.dti.of",
+        4,
+    ),
+    (_record("dti: {of: 63}"), "'of' is given without 'rank'", "observations.dti", 4),
+    (_record("dti: {value: 12}"), "is a ranking: give 'rank'", "observations.dti.value", 4),
+    (
+        _record("postal_revenue: {value: 1, yoy: 3}"),
+        "unknown field",
+        "observations.postal_revenue.yoy",
+        4,
+    ),
+    (
+        _record("postal_revenue: {value: 1, unit: usd}"),
+        "unknown unit 'usd'",
+        "observations.postal_revenue.unit",
+        4,
+    ),
+    (
+        _record("broadband_subscribers: {value: 1, per_100: -3}"),
+        "greater than or equal to 0",
+        "observations.broadband_subscribers.per_100",
+        4,
+    ),
+    (
+        _record("postal_revenue: {value: 1, plan_pct: -3}"),
+        "negative plan attainment",
+        "observations.postal_revenue.plan_pct",
+        4,
+    ),
+    (
+        _record("dti: {rank: 3, of: 63, edition: 1800}"),
+        "greater than or equal to 1990",
+        "observations.dti.edition",
+        4,
+    ),
+    (_record("postal_revenue: 130"), "valid dictionary", "observations.postal_revenue", 4),
+    (_record(extra="colour: red"), "unknown field", "colour", 3),
+    (_record(extra="targets:\n  - {value: 3}"), "needs an 'indicator' or a 'text'", "targets.0", 4),
+    (
+        _record(extra="targets:\n  - {indicator: phone_subscriber, value: 3}"),
+        "unknown indicator 'phone_subscriber'",
+        "targets.0.indicator",
+        4,
+    ),
+    (
+        _record(extra="targets:\n  - {indicator: dti}"),
+        "has no value, per_100, rank_max or text",
+        "targets.0",
+        4,
+    ),
+    (_record(extra="report: {date: 2022-13-45}"), "date", "report.date", 3),
+    (_record(extra="leaders:\n  - {role: x}"), "required field is missing", "leaders.0.name", 4),
+    (_record(extra="observations: [1, 2]"), "'observations' must map", "observations", 3),
+]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "data.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_the_table_has_at_least_25_cases() -> None:
+    assert len(MALFORMED) >= 25
+
+
+@pytest.mark.parametrize(("text", "message", "field", "line"), MALFORMED)
+def test_each_malformed_record_gives_its_message_and_place(
+    tmp_path: Path, text: str, message: str, field: str, line: int
+) -> None:
+    path = _write(tmp_path, HEAD + text)
+    dataset, problems = validate(path)
+    errors = [p for p in problems if p.severity == "error"]
+    assert len(errors) == 1, [str(p) for p in problems]
+    error = errors[0]
+    assert message in error.message or message in str(error), str(error)
+    assert error.where.file == str(path)
+    assert error.where.field == field
+    assert error.where.row == line + 1  # +1 for the "records:" line
+    assert error.where.record is not None and error.where.record.startswith("record 1")
+    assert dataset is not None and len(dataset) == 0
+
+
+def test_validate_lists_every_problem_in_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each case in its own record, and each province-year distinct so no duplicates arise.
+    provinces = ["Nam Định", "Thanh Hóa", "Bắc Giang", "Bắc Kạn", "Hà Nội", "Huế"]
+    records = []
+    for index, (text, _, _, _) in enumerate(MALFORMED):
+        year = str(1995 + index)
+        if "year: twenty" in text or "year: 1800" in text or "year: 2026" in text:
+            records.append(text)
+            continue
+        text = text.replace("year: 2021", f"year: {year}")
+        text = text.replace("of: 63}", "of: 63}" if int(year) < 2025 else "of: 34}")
+        records.append(text.replace("province: Nam Định", f"province: {provinces[index % 6]}"))
+    path = _write(tmp_path, HEAD + "".join(records))
+    code = main(["validate", str(path)])
+    out, err = capsys.readouterr()
+    lines = [line for line in out.splitlines() if ": error: " in line]
+    assert code == 2
+    assert len(lines) == len(MALFORMED), "\n".join(lines)
+    assert f"{len(MALFORMED)} error(s)" in err
+    for line in lines:
+        assert line.startswith(f"{path}:")
+
+
+def test_clean_file_validates_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert main(["validate", str(root / "fixtures" / "seed-reports.yaml")]) == 0
+    assert "0 error(s)" in capsys.readouterr().err
+
+
+def test_growth_that_disagrees_with_last_year_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        HEAD
+        + _record("postal_revenue: {value: 100}", year="2020")
+        + _record("postal_revenue: {value: 110, yoy_pct: 8.3}")
+    )
+    path = _write(tmp_path, text)
+    _, problems = validate(path)
+    assert [p.severity for p in problems] == ["warning"]
+    assert "reported growth 8.3% disagrees with 10.00%" in problems[0].message
+    assert problems[0].where.field == "observations.postal_revenue.yoy_pct"
+    assert main(["validate", str(path)]) == 0  # warnings do not fail
+
+
+def test_plan_attainment_that_disagrees_with_the_plan_is_a_warning(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, HEAD + _record("postal_revenue: {value: 130, plan: 100, plan_pct: 118}")
+    )
+    _, problems = validate(path)
+    assert [p.severity for p in problems] == ["warning"]
+    assert "118% disagrees with value/plan = 130.00%" in problems[0].message
+
+
+def test_declared_denominator_allows_another_number_ranked(tmp_path: Path) -> None:
+    text = (
+        "denominators:\n  dti: {2024: 34}\n" + HEAD + _record("dti: {rank: 5, of: 34}", year="2024")
+    )
+    _, problems = validate(_write(tmp_path, text))
+    assert problems == []
+
+
+def test_unreadable_file_is_one_problem(tmp_path: Path) -> None:
+    dataset, problems = validate(tmp_path / "missing.yaml")
+    assert dataset is None
+    assert [p.message for p in problems] == ["file not found"]
