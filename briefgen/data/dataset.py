@@ -6,10 +6,13 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from briefgen.data import provinces
+from briefgen.data import derive, provinces
 from briefgen.data.indicators import Catalogue, builtin
 from briefgen.data.records import Observation, Record
 from briefgen.errors import Location, RecordNotFoundError, UnknownProvinceError
+
+MERGER_YEAR = provinces.MERGER_DATE.year
+"""The first year reported by the 34 units formed on 1 July 2025."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Dataset:
     def __post_init__(self) -> None:
         index = {(e.unit.code, e.record.year): e for e in self.entries}
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_positions", {})
+        by_code: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            by_code.setdefault(entry.unit.code, []).append(entry)
+        object.__setattr__(self, "_by_code", by_code)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -87,14 +95,61 @@ class Dataset:
         """The record for ``province`` in ``year`` (see :meth:`entry`)."""
         return self.entry(province, year).record
 
-    def history(self, code: str, indicator: str) -> tuple[tuple[int, Observation], ...]:
-        """Observations of ``indicator`` for unit ``code``, by year ascending."""
-        rows = [
-            (e.record.year, e.record.observations[indicator])
-            for e in self.entries
-            if e.unit.code == code and indicator in e.record.observations
-        ]
-        return tuple(sorted(rows, key=lambda row: row[0]))
+    def history(self, unit: provinces.Unit, indicator: str) -> tuple[tuple[int, Observation], ...]:
+        """Observations of ``indicator`` for ``unit``, by year ascending.
+
+        For a unit formed on 1 July 2025, years before 2025 come from the units
+        it was formed from: an unchanged unit keeps its own figures; a merged
+        unit gets the sum of its former provinces' values for an additive
+        indicator (counts, money) when every one of them reports it, with a
+        note naming them; a ranking or other non-additive figure is never summed.
+        """
+        rows: dict[int, Observation] = {}
+        if unit.era == provinces.era_for_year(MERGER_YEAR):
+            former = provinces.predecessors(unit.code)
+            additive = indicator in self.catalogue and self.catalogue[indicator].additive
+            years = {y for y in self.years() if y < MERGER_YEAR}
+            for year in years:
+                found = [self.find(u.code, year) for u in former]
+                observations = [
+                    e.record.observations.get(indicator) if e is not None else None for e in found
+                ]
+                if len(former) == 1:
+                    if observations[0] is not None:
+                        rows[year] = observations[0]
+                elif additive and all(o is not None and o.value is not None for o in observations):
+                    names = ", ".join(u.name for u in former)
+                    rows[year] = Observation(
+                        value=sum(o.value for o in observations if o and o.value is not None),
+                        note=f"tổng của {names}",
+                    )
+        by_code: dict[str, list[Entry]] = self._by_code  # type: ignore[attr-defined]
+        for entry in by_code.get(unit.code, ()):
+            if entry.unit == unit and indicator in entry.record.observations:
+                rows[entry.record.year] = entry.record.observations[indicator]
+        return tuple(sorted(rows.items()))
+
+    def positions(self, year: int, indicator: str) -> dict[str, int]:
+        """Competition ranking (1, 2, 2, 4) of the dataset's units in ``year`` by ``indicator``.
+
+        Ranks as reported for a ranking indicator; values ordered by the
+        catalogue's "better" direction otherwise.  Units without the figure
+        are left out.  Computed once per dataset, year and indicator.
+        """
+        cache: dict[tuple[int, str], dict[str, int]] = self._positions  # type: ignore[attr-defined]
+        key = (year, indicator)
+        if key not in cache:
+            better = self.catalogue[indicator].better if indicator in self.catalogue else "higher"
+            values: dict[str, float] = {}
+            for entry in self.entries:
+                obs = entry.record.observations.get(indicator)
+                if entry.record.year != year or obs is None:
+                    continue
+                figure = obs.rank if obs.rank is not None else obs.value
+                if figure is not None:
+                    values[entry.unit.code] = float(figure)
+            cache[key] = derive.competition_ranks(values, better)
+        return cache[key]
 
     def peers(self, year: int) -> tuple[Entry, ...]:
         """Every entry of ``year``, by unit code."""

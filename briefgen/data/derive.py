@@ -6,6 +6,7 @@ report gives none, and every figure says whether it was reported or derived.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -52,3 +53,21 @@ def pick(reported: float | None, derived: float | None) -> Figure | None:
     if derived is not None:
         return Figure(derived, derived=True)
     return None
+
+
+def competition_ranks(values: Mapping[str, float], better: str = "higher") -> dict[str, int]:
+    """Standard competition ranking ("1224") of ``values`` by key.
+
+    ``better`` "higher" ranks the largest value first; "lower" the smallest.
+    Equal values share a rank and the next rank skips: 1, 2, 2, 4.
+    """
+    ordered = sorted(values.items(), key=lambda kv: -kv[1] if better == "higher" else kv[1])
+    ranks: dict[str, int] = {}
+    previous: float | None = None
+    rank = 0
+    for position, (key, value) in enumerate(ordered, start=1):
+        if previous is None or value != previous:
+            rank = position
+            previous = value
+        ranks[key] = rank
+    return ranks

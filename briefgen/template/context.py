@@ -36,6 +36,9 @@ class Fig:
     yoy: derive.Figure | None
     attainment: derive.Figure | None
     previous: Observation | None
+    per_100: derive.Figure | None = None
+    position: tuple[int, int] | None = None
+    """(position, units compared) among the dataset's units this year (1 is best)."""
 
     # -- plain accessors for templates
 
@@ -71,8 +74,12 @@ class Fig:
 
     @property
     def rank_change(self) -> int | None:
-        """Places gained since last year's record (``None`` when not comparable)."""
-        if self.previous is None:
+        """Places gained since last year's record.
+
+        ``None`` when not comparable: no previous rank, or a ranking of another
+        number of units (63 provinces before the 2025 reform, 34 after).
+        """
+        if self.previous is None or self.previous.of != self.obs.of:
             return None
         return derive.rank_change(self.previous.rank, self.obs.rank)
 
@@ -270,6 +277,16 @@ class Goal:
     target: Target
     indicator: Indicator | None
     lang: str
+    current: Observation | None = None
+    """This year's observation of the target's indicator (``None`` if not reported)."""
+    year: int = 0
+
+    @property
+    def growth(self) -> float | None:
+        """Growth the target asks for over this year's value, in percent (derived)."""
+        if self.current is None:
+            return None
+        return derive.growth_pct(self.target.value, self.current.value)
 
     def sentence(self) -> str:
         """The target as a clause: the report's own words when given, else built."""
@@ -285,6 +302,13 @@ class Goal:
                 self.indicator, Observation(value=t.value), 0, self.lang, None, None, None
             ).amount()
             parts.append(f"{label}: {amount}" if en else f"{label} đạt {amount}")
+            if self.growth is not None and round(self.growth, 2) == 0:
+                parts[-1] += f" (as in {self.year})" if en else f" (bằng năm {self.year})"
+            elif self.growth is not None:
+                phrase = fmt.growth_phrase(self.growth, self.lang)
+                parts[-1] += (
+                    f" ({phrase} on {self.year})" if en else f" ({phrase} so với năm {self.year})"
+                )
         if t.per_100 is not None:
             density = (
                 f"{fmt.number(t.per_100, self.lang)} {self.indicator.per_100_label(self.lang)}"
@@ -340,13 +364,12 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
     record: Record = entry.record
     unit = entry.unit
     catalogue = dataset.catalogue
-    previous_entry = dataset.find(unit.code, record.year - 1)
     figures: dict[str, Fig] = {}
     for indicator_id in catalogue:
         obs = record.observations.get(indicator_id)
         if obs is None or obs.is_empty:
             continue
-        previous = previous_entry.record.observations.get(indicator_id) if previous_entry else None
+        previous = dict(dataset.history(unit, indicator_id)).get(record.year - 1)
         indicator = catalogue[indicator_id]
         yoy = derive.pick(
             obs.yoy_pct,
@@ -355,7 +378,14 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
             else None,
         )
         attainment = derive.pick(obs.plan_pct, derive.plan_attainment_pct(obs.value, obs.plan))
-        figures[indicator_id] = Fig(indicator, obs, record.year, lang, yoy, attainment, previous)
+        density = None
+        if indicator.unit.id == "thue_bao":
+            density = derive.pick(obs.per_100, derive.density_per_100(obs.value, unit.population))
+        positions = dataset.positions(record.year, indicator_id)
+        position = (positions[unit.code], len(positions)) if unit.code in positions else None
+        figures[indicator_id] = Fig(
+            indicator, obs, record.year, lang, yoy, attainment, previous, density, position
+        )
     return {
         "record": record,
         "unit": unit,
@@ -364,9 +394,16 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
         "figures": Figures(figures),
         "report": _report(record.report, unit, record.year),
         "catalogue": catalogue,
-        "history": _History(dataset, unit.code),
+        "history": _History(dataset, unit),
         "goals": [
-            Goal(t, catalogue[t.indicator] if t.indicator else None, lang) for t in record.targets
+            Goal(
+                t,
+                catalogue[t.indicator] if t.indicator else None,
+                lang,
+                record.observations.get(t.indicator) if t.indicator else None,
+                record.year,
+            )
+            for t in record.targets
         ],
         "denominator": provinces.denominator(record.year),
     }
@@ -375,12 +412,12 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
 class _History:
     """``history("phone_subscribers")`` → [(year, value), …] for the unit, ascending."""
 
-    def __init__(self, dataset: Dataset, code: str):
+    def __init__(self, dataset: Dataset, unit: provinces.Unit):
         self._dataset = dataset
-        self._code = code
+        self._unit = unit
 
     def __call__(self, indicator: str, field: str = "value") -> list[tuple[int, float | None]]:
         return [
             (year, getattr(obs, field))
-            for year, obs in self._dataset.history(self._code, indicator)
+            for year, obs in self._dataset.history(self._unit, indicator)
         ]
