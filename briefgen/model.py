@@ -526,7 +526,7 @@ def _dump_block(block: Block, pad: str) -> list[str]:
                 f"{pad}  categories {', '.join(spec.categories)}",
             ]
             for series in spec.series:
-                values = ", ".join("—" if v is None else f"{v:g}" for v in series.values)
+                values = ", ".join("—" if v is None else f"{v:.12g}" for v in series.values)
                 out.append(f"{pad}  series {series.label!r}: {values}")
             if caption:
                 out.append(f"{pad}  caption {_dump_inlines(caption)}")

@@ -394,6 +394,7 @@ def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnv
         auto_reload=False,
     )
     env.filters.update(_filters(lang))
+    env.tests["startingwith"] = lambda value, prefix: str(value).startswith(prefix)
     return env
 
 
