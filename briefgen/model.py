@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, assert_never
 
 Align: TypeAlias = Literal["left", "center", "right", "justify"]
 RuleLength: TypeAlias = Literal["none", "third", "half", "full"]
@@ -564,6 +564,46 @@ def _dump_cell(cell: Cell) -> str:
     if cell.align:
         spans += f"{{{cell.align}}}"
     return f"{spans}{_dump_inlines(cell.content)}"
+
+
+def texts(document: Document) -> Iterator[str]:
+    """Every line of text the document holds, block by block, in reading order.
+
+    Chart images contribute their captions only.  Used to check that a writer
+    printed everything (tests) and for plain-text renderings.
+    """
+
+    def lines(inlines: Inlines) -> Iterator[str]:
+        yield from (line for line in plain(inlines).split("\n") if line)
+
+    for block in document.blocks:
+        match block:
+            case Heading(content=content) | Paragraph(content=content):
+                yield from lines(content)
+            case ListBlock(items=items):
+                for item in items:
+                    yield from lines(item)
+            case Table(header=header, body=body, caption=caption):
+                yield from lines(caption)
+                for row in header + body:
+                    for cell in row:
+                        yield from lines(cell.content)
+            case Chart(caption=caption):
+                yield from lines(caption)
+            case Letterhead(left=left, right=right, left_foot=left_foot, right_foot=right_foot):
+                for header_line in (*left, *right, left_foot, right_foot):
+                    if header_line is not None:
+                        yield from lines(header_line.content)
+            case Title(lines=title_lines):
+                for title_line in title_lines:
+                    yield from lines(title_line)
+            case Signature(authority=authority, name=name, recipients=rs, recipients_label=rl):
+                for part in (*authority, name, *rs, rl):
+                    yield from lines(part)
+            case PageBreak():
+                pass
+            case _:
+                assert_never(block)
 
 
 def block_fields(block: Block) -> dict[str, object]:

@@ -8,7 +8,6 @@ import subprocess
 import time
 import unicodedata
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import docx
@@ -51,38 +50,6 @@ def body_text(document: DocxDocument) -> str:
     return "\n".join(paragraph_texts(document.element.body))
 
 
-def model_texts(document: m.Document) -> Iterator[str]:
-    """Every line of text the model holds, block by block."""
-
-    def lines(inlines: m.Inlines) -> Iterator[str]:
-        yield from (line for line in m.plain(inlines).split("\n") if line)
-
-    for block in document.blocks:
-        match block:
-            case m.Heading(content=content) | m.Paragraph(content=content):
-                yield from lines(content)
-            case m.ListBlock(items=items):
-                for item in items:
-                    yield from lines(item)
-            case m.Table(header=header, body=body, caption=caption):
-                yield from lines(caption)
-                for row in header + body:
-                    for cell in row:
-                        yield from lines(cell.content)
-            case m.Chart(caption=caption):
-                yield from lines(caption)
-            case m.Letterhead(left=left, right=right, left_foot=lf, right_foot=rf):
-                for line in (*left, *right, lf, rf):
-                    if line is not None:
-                        yield from lines(line.content)
-            case m.Title(lines=title_lines):
-                for line in title_lines:
-                    yield from lines(line)
-            case m.Signature(authority=authority, name=name, recipients=rs, recipients_label=rl):
-                for inlines in (*authority, name, *rs, rl):
-                    yield from lines(inlines)
-            case m.PageBreak():
-                pass
 
 
 def grid_tables(document: DocxDocument) -> list[object]:
@@ -120,7 +87,7 @@ def test_every_text_of_the_sample_appears_in_nfc(
 ) -> None:
     text = body_text(read(sample_docx))
     assert unicodedata.is_normalized("NFC", text)
-    for line in model_texts(sample_document):
+    for line in m.texts(sample_document):
         assert line in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Nam Định, ngày 07 tháng 01 năm 2022" in text

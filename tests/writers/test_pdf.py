@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -76,38 +76,6 @@ def fragments(page: object) -> list[Fragment]:
     return found
 
 
-def model_texts(document: m.Document) -> Iterator[str]:
-    """Every line of text the model holds, block by block."""
-
-    def lines(inlines: m.Inlines) -> Iterator[str]:
-        yield from (line for line in m.plain(inlines).split("\n") if line)
-
-    for block in document.blocks:
-        match block:
-            case m.Heading(content=content) | m.Paragraph(content=content):
-                yield from lines(content)
-            case m.ListBlock(items=items):
-                for item in items:
-                    yield from lines(item)
-            case m.Table(header=header, body=body, caption=caption):
-                yield from lines(caption)
-                for row in header + body:
-                    for cell in row:
-                        yield from lines(cell.content)
-            case m.Chart(caption=caption):
-                yield from lines(caption)
-            case m.Letterhead(left=left, right=right, left_foot=lf, right_foot=rf):
-                for header_line in (*left, *right, lf, rf):
-                    if header_line is not None:
-                        yield from lines(header_line.content)
-            case m.Title(lines=title_lines):
-                for line in title_lines:
-                    yield from lines(line)
-            case m.Signature(authority=authority, name=name, recipients=rs, recipients_label=rl):
-                for inlines in (*authority, name, *rs, rl):
-                    yield from lines(inlines)
-            case m.PageBreak():
-                pass
 
 
 def simple_document(*blocks: m.Block, page: m.PageSetup | None = None) -> m.Document:
@@ -191,7 +159,7 @@ def test_every_text_of_the_sample_is_extracted_in_nfc(
     sample_document: m.Document, sample_pdf: bytes
 ) -> None:
     extracted = pdf_text(sample_pdf)
-    for line in model_texts(sample_document):
+    for line in m.texts(sample_document):
         assert flat(line) in extracted
     for expected in (
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
