@@ -20,6 +20,7 @@ Only this module and :mod:`briefgen.writers.pdf` import reportlab.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import shutil
 import subprocess
 import threading
@@ -258,10 +259,11 @@ def _fontconfig_file(family: str, face: Face) -> Path | None:
 
 
 def _matplotlib_dejavu() -> _Candidate:
-    # Only matplotlib's data path: importing pyplot would start a GUI backend.
-    import matplotlib
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    # The fonts matplotlib ships, found without importing matplotlib: only
+    # charts.py imports it, and a PDF-only render should not pay for it.
+    spec = importlib.util.find_spec("matplotlib")
+    package = Path(spec.origin).parent if spec is not None and spec.origin else Path()
+    folder = package / "mpl-data" / "fonts" / "ttf"
     files = tuple(
         folder / f"DejaVuSerif{style}.ttf" for style in ("", "-Bold", "-Italic", "-BoldItalic")
     )
