@@ -116,6 +116,17 @@ class Fig:
         return f"{fmt.number(self.obs.per_100, self.lang)} {label}"
 
     @property
+    def density_label(self) -> str:
+        """ "Mật độ thuê bao băng rộng" / "Broadband subscribers density"."""
+        short = self.short
+        if self.lang == "en":
+            return f"{short} density"
+        # Lower-case the first letter unless the label starts with an acronym ("DVC").
+        if len(short) > 1 and not short[1].isupper():
+            short = short[0].lower() + short[1:]
+        return f"Mật độ {short}"
+
+    @property
     def unit_label(self) -> str:
         """The unit as a table column shows it: "tỷ đồng", "thuê bao", "%", "thứ hạng"."""
         if self.is_rank:
