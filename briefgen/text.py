@@ -146,6 +146,16 @@ def rank(position: int, of: int | None = None, lang: str = "vi") -> str:
     return f"{position}/{of}" if of is not None else str(position)
 
 
+def ordinal(position: int, lang: str = "vi") -> str:
+    """A position in words: vi "thứ 11"; en "11th", "1st", "2nd", "3rd", "12th"."""
+    if _lang(lang) == "vi":
+        return f"thứ {position}"
+    suffix = "th" if 10 <= position % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(
+        position % 10, "th"
+    )
+    return f"{position}{suffix}"
+
+
 def rank_change(previous: int, current: int, lang: str = "vi") -> str:
     """How a rank moved (lower is better): "tăng 3 bậc", "giảm 2 bậc"; en "up 3 places"."""
     lang = _lang(lang)

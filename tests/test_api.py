@@ -290,3 +290,24 @@ def test_real_docx_is_a4_with_decree_30_margins(
     assert 15 - 0.02 <= section.right_margin / mm <= 20 + 0.02  # type: ignore[operator]
     assert 20 - 0.02 <= section.top_margin / mm <= 25 + 0.02  # type: ignore[operator]
     assert section.different_first_page_header_footer
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_en_template_uses_english_labels_numbers_and_dates(
+    dataset: briefgen.Dataset, fmt: str
+) -> None:
+    brief = briefgen.build(dataset, province="Thanh Hóa", year=2020, template="en")
+    data = brief.to_bytes(fmt)
+    text = pdf_text(data) if fmt == "pdf" else docx_text(data)
+    for expected in (
+        "THANH HÓA PROVINCE",
+        "Telephone subscribers: 2,890,000 subscribers, 100.67% of the 2020 plan",
+        "density 49.8 per 100 inhabitants",
+        "VND 3,630 billion",
+        "11 January 2021",
+        "ranked 3rd of 63 nationally",
+        "2,916,000 subscribers (up 0.9% on 2020)",
+    ):
+        assert expected in text, expected
+    assert "2.890.000" not in text
+    assert brief.meta.language == "en"

@@ -208,7 +208,7 @@ class Fig:
             label = f"{label} {o.edition}"
         parts: list[str] = []
         if self.is_rank:
-            parts.append(f"{label}: ranked {self.rank_text()} provinces and cities")
+            parts.append(f"{label}: ranked {self._ordinal_of()} provinces and cities")
             if self.rank_change:
                 parts.append(fmt.rank_change(self.previous.rank, o.rank, "en"))  # type: ignore[union-attr, arg-type]
         else:
@@ -216,7 +216,7 @@ class Fig:
             if o.per_100 is not None:
                 parts.append(f"density {self.density()}")
             if o.rank is not None:
-                parts.append(f"ranked {self.rank_text()} nationally")
+                parts.append(f"ranked {self._ordinal_of()} nationally")
         if self.yoy is not None:
             phrase = fmt.growth_phrase(self.yoy.value, "en") + " year on year"
             parts.append(phrase + (" (computed from last year)" if self.yoy.derived else ""))
@@ -225,6 +225,12 @@ class Fig:
         elif o.plan is not None and o.value is not None:
             parts.append(f"target {self._plan_amount()}")
         return ", ".join(parts)
+
+    def _ordinal_of(self) -> str:
+        """ "11th of 63" (English sentences)."""
+        assert self.obs.rank is not None  # callers check
+        of = f" of {self.obs.of}" if self.obs.of is not None else ""
+        return f"{fmt.ordinal(self.obs.rank, 'en')}{of}"
 
     def _plan_amount(self) -> str:
         plan = self.obs.plan
