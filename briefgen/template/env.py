@@ -95,7 +95,7 @@ _STYLE_KEYS = {
 }
 
 
-def _config(folder: Path) -> Config:
+def _read_config(folder: Path) -> dict[str, Any]:
     path = folder / CONFIG
     file = str(path)
     if not path.is_file():
@@ -114,6 +114,57 @@ def _config(folder: Path) -> Config:
         ) from None
     if not isinstance(raw, dict):
         raise TemplateError("template.yaml must be a mapping", Location(file=file))
+    return raw
+
+
+def _merged(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """``child`` over ``parent``, mappings merged key by key (page, margins, style, values)."""
+    out = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _parent_folder(folder: Path, extends: Any, file: str) -> Path:
+    """The folder ``extends:`` names: a built-in template or a path relative to ``folder``."""
+    name = str(extends)
+    builtin = builtin_root() / name
+    if (builtin / CONFIG).is_file():
+        return builtin
+    relative = (folder / name).resolve()
+    if (relative / CONFIG).is_file():
+        return relative
+    raise TemplateError(
+        f"'extends: {name}' names no template",
+        Location(file=file, field="extends"),
+        f"use a built-in name ({', '.join(builtin_names())}) or a folder path",
+    )
+
+
+def _resolved_config(folder: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """``template.yaml`` merged over the configuration of the template it extends."""
+    file = str(folder / CONFIG)
+    raw = _read_config(folder)
+    extends = raw.get("extends")
+    if extends is None:
+        return raw
+    parent_folder = _parent_folder(folder, extends, file)
+    if parent_folder in (*seen, folder):
+        raise TemplateError(
+            "templates extend each other in a loop", Location(file=file, field="extends")
+        )
+    parent = _resolved_config(parent_folder, (*seen, folder))
+    inherited = {k: v for k, v in parent.items() if k not in ("name", "description", "entry")}
+    return _merged(inherited, raw)
+
+
+def _config(folder: Path) -> Config:
+    path = folder / CONFIG
+    file = str(path)
+    raw = _resolved_config(folder)
 
     def fail(message: str, key: str, hint: str | None = None) -> TemplateError:
         return TemplateError(message, Location(file=file, field=key), hint)

@@ -120,3 +120,30 @@ def test_bad_template_yaml_is_a_located_error(tmp_path: Path, config: str, messa
 def test_unknown_builtin_suggests_the_closest() -> None:
     with pytest.raises(TemplateError, match="did you mean 'official'"):
         load_template("oficial")
+
+
+def test_extends_in_template_yaml_inherits_page_style_and_values(
+    tmp_path: Path, dataset: briefgen.Dataset
+) -> None:
+    folder = _template(
+        tmp_path,
+        '{% extends "official/brief.xml.j2" %}\n'
+        "{% block letterhead %}<letterhead><left><line>UBND TỈNH X</line></left>"
+        "<right><line>{{ config.motto }}</line></right></letterhead>{% endblock %}\n",
+        "name: province-x\nextends: official\nstyle: {size_pt: 13}\n",
+    )
+    template = load_template(folder)
+    official = load_template("official")
+    assert template.config.page == official.config.page
+    assert template.config.style.size_pt == 13
+    assert template.config.style.font == official.config.style.font
+    assert template.config.values["motto"] == "Độc lập - Tự do - Hạnh phúc"
+    dump = briefgen.build(dataset, province="Nam Định", year=2021, template=folder).dump()
+    assert "right Độc lập - Tự do - Hạnh phúc" in dump
+    assert "UBND TỈNH X" in dump and "SỞ THÔNG TIN" not in dump.split("title")[0]
+
+
+def test_extends_naming_no_template_is_a_located_error(tmp_path: Path) -> None:
+    folder = _template(tmp_path, "<document/>", "name: x\nextends: oficial\n")
+    with pytest.raises(TemplateError, match="'extends: oficial' names no template"):
+        load_template(folder)
