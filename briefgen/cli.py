@@ -17,7 +17,7 @@ from briefgen.data.dataset import Dataset
 from briefgen.data.load import validate
 from briefgen.errors import BriefgenError, InputError, UsageError
 from briefgen.files import brief_name, inside, write_atomic
-from briefgen.template.env import load_template
+from briefgen.template.env import discover, load_template, scaffold
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -108,6 +108,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if errors else EXIT_OK
 
 
+def _cmd_templates(args: argparse.Namespace) -> int:
+    listings = discover(args.path or ())
+    width = max(len(t.name) for t in listings)
+    for t in listings:
+        where = "built-in" if t.builtin else str(t.folder)
+        extends = f" (extends {t.extends})" if t.extends else ""
+        print(f"{t.name:<{width}}  {t.description}{extends}  [{where}]")
+    return EXIT_OK
+
+
+def _cmd_new_template(args: argparse.Namespace) -> int:
+    folder = scaffold(args.name, args.base, args.dir)
+    print(folder)
+    print(
+        f"briefgen: edit {folder}/brief.xml.j2, then: briefgen render DATA --province P "
+        f"--year Y --template {folder}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="briefgen",
@@ -130,6 +151,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("data", help="data file (.yaml, .yml, .json)")
     check.set_defaults(handler=_cmd_validate)
+
+    listing = commands.add_parser("templates", help="list built-in and user templates")
+    listing.add_argument(
+        "--path", action="append", metavar="DIR",
+        help="also list template folders in DIR (repeatable; $BRIEFGEN_TEMPLATE_PATH too)",
+    )
+    listing.set_defaults(handler=_cmd_templates)
+
+    new = commands.add_parser("new-template", help="scaffold a template folder to edit")
+    new.add_argument("name", help="folder and template name (lowercase, dashes)")
+    new.add_argument("--from", dest="base", default="official", help="built-in to extend")
+    new.add_argument("--dir", default=".", help="where to create the folder (default: .)")
+    new.set_defaults(handler=_cmd_new_template)
 
     demo = commands.add_parser("demo", help="render every record of the bundled fixtures")
     demo.add_argument("--out", default="briefs", help="output folder (default: briefs)")

@@ -120,3 +120,49 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "bac-kan-2020-official.pdf").is_file()
+
+
+def test_templates_lists_builtins_and_user_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["new-template", "tinh-x", "--dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["templates", "--path", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert {"official", "en", "tinh-x"} <= set(lines)
+    assert "[built-in]" in lines["official"]
+    assert "(extends official)" in lines["tinh-x"] and str(tmp_path) in lines["tinh-x"]
+
+
+def test_new_template_renders_like_its_base_until_edited(tmp_path: Path) -> None:
+    import briefgen
+
+    assert main(["new-template", "tinh-x", "--from", "official", "--dir", str(tmp_path)]) == 0
+    folder = tmp_path / "tinh-x"
+    assert sorted(p.name for p in folder.iterdir()) == ["brief.xml.j2", "template.yaml"]
+    data = briefgen.load(SEEDS)
+    mine = briefgen.build(data, province="Nam Định", year=2021, template=folder)
+    base = briefgen.build(data, province="Nam Định", year=2021, template="official")
+    assert mine.dump() == base.dump()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["new-template", "Tỉnh X"], "must be lowercase ASCII"),
+        (["new-template", "x", "--from", "oficial"], "unknown template 'oficial'"),
+    ],
+)
+def test_new_template_refuses_bad_names(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--dir", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_new_template_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x").mkdir()
+    assert main(["new-template", "x", "--dir", str(tmp_path)]) == 2
+    assert "already exists" in capsys.readouterr().err

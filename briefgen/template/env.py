@@ -14,8 +14,10 @@ markup, and a missing name is an error naming the template line.
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -456,6 +458,53 @@ def _load(folder: Path, builtin: bool) -> Template:
     return Template(folder, config, env, builtin)
 
 
+TEMPLATE_PATH_ENV = "BRIEFGEN_TEMPLATE_PATH"
+"""Environment variable: folders (separated by os.pathsep) holding user template folders."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A template found by :func:`discover`: its name, description and where it lives."""
+
+    name: str
+    description: str
+    folder: Path
+    builtin: bool
+    extends: str | None = None
+
+
+def user_paths(extra: Sequence[str | Path] = ()) -> tuple[Path, ...]:
+    """Folders searched for user templates: ``extra`` then ``$BRIEFGEN_TEMPLATE_PATH``."""
+    from_env = [p for p in os.environ.get(TEMPLATE_PATH_ENV, "").split(os.pathsep) if p]
+    return tuple(Path(p).expanduser() for p in (*extra, *from_env))
+
+
+def discover(extra: Sequence[str | Path] = ()) -> list[Listing]:
+    """Built-in templates, then user templates in the folders of :func:`user_paths`.
+
+    A user folder counts when it holds ``template.yaml``; one that is broken is
+    listed with its error as description, so a listing never fails.
+    """
+    found: list[Listing] = []
+    root = builtin_root()
+    for name in builtin_names():
+        config = _load(root / name, True).config
+        found.append(Listing(config.name, config.description, root / name, True))
+    for base in user_paths(extra):
+        candidates = [base] if (base / CONFIG).is_file() else sorted(base.glob(f"*/{CONFIG}"))
+        for candidate in candidates:
+            folder = candidate if candidate.is_dir() else candidate.parent
+            try:
+                config = _config(folder)
+            except TemplateError as error:
+                found.append(Listing(folder.name, f"(broken: {error})", folder, False))
+                continue
+            found.append(
+                Listing(config.name, config.description, folder, False, config.extends)
+            )
+    return found
+
+
 def load_template(name_or_path: str | Path) -> Template:
     """A built-in template by name (``"official"``) or a user template folder by path.
 
@@ -474,6 +523,9 @@ def load_template(name_or_path: str | Path) -> Template:
                 if close
                 else (f"built-in templates: {', '.join(names)}; or give a folder path")
             )
+            for base in user_paths():
+                if (base / name_or_path / CONFIG).is_file():
+                    return _load((base / name_or_path).resolve(), False)
             raise TemplateError(f"unknown template '{name_or_path}'", None, hint)
     folder = Path(name_or_path).expanduser()
     if not folder.is_dir():
@@ -483,3 +535,69 @@ def load_template(name_or_path: str | Path) -> Template:
             f"built-in templates: {', '.join(builtin_names())}",
         )
     return _load(folder.resolve(), False)
+
+
+_SCAFFOLD_YAML = """\
+# Template "{name}", made by `briefgen new-template {name} --from {base}`.
+# It extends the built-in "{base}" template: page setup, typography and
+# values come from there; change any of them here.  See docs/templates.md.
+name: {name}
+description: "{description}"
+extends: {base}
+# style:
+#   size_pt: 13
+# values:
+#   default_recipients: ["UBND tỉnh (để báo cáo)", "Lưu: VT"]
+"""
+
+_SCAFFOLD_ENTRY = """\
+{{#- "{name}": the "{base}" brief with its own {block} block.
+    Override any block of {base}/{entry} the same way: {blocks}. -#}}
+{{% extends "{base}/{entry}" %}}
+{{% block {block} %}}{body}{{% endblock %}}
+"""
+
+
+def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
+    """Create a template folder ``into/name`` extending built-in ``base``; returns it.
+
+    The new entry file overrides ``base``'s first block with a copy of it, so
+    the new template renders exactly like ``base`` until edited.
+    """
+    from briefgen.errors import UsageError
+    from briefgen.text import slugify
+
+    if slugify(name) != name:
+        raise UsageError(
+            f"template name '{name}' must be lowercase ASCII letters, digits and dashes",
+            hint=f"e.g. '{slugify(name)}'",
+        )
+    parent = load_template(base)
+    if not parent.builtin:
+        raise UsageError(f"--from takes a built-in template ({', '.join(builtin_names())})")
+    folder = Path(into) / name
+    if folder.exists():
+        raise UsageError(f"'{folder}' already exists", hint="choose another name or folder")
+    source = (parent.folder / parent.config.entry).read_text("utf-8")
+    blocks = re.findall(r"{%-?\s*block\s+(\w+)\s*-?%}", source)
+    if not blocks:
+        raise UsageError(f"template '{base}' has no blocks to override")
+    first = blocks[0]
+    match = re.search(
+        r"{%-?\s*block\s+" + first + r"\s*-?%}(.*?){%-?\s*endblock\s*-?%}", source, re.S
+    )
+    body = match.group(1) if match else "\n"
+    folder.mkdir(parents=True)
+    description = f"{parent.config.description} — {name}"
+    (folder / CONFIG).write_text(
+        _SCAFFOLD_YAML.format(name=name, base=parent.folder.name, description=description),
+        "utf-8",
+    )
+    (folder / ENTRY).write_text(
+        _SCAFFOLD_ENTRY.format(
+            name=name, base=parent.folder.name, entry=parent.config.entry, block=first,
+            blocks=", ".join(blocks), body=body,
+        ),
+        "utf-8",
+    )
+    return folder
