@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 from briefgen import charts
@@ -46,4 +47,4 @@ def build(
     context = build_context(dataset, entry, loaded.language)
     model = charts.draw_charts(loaded.render(context))
     name = brief_name(entry.unit.slug, year, loaded.name, "x").rsplit(".", 1)[0]
-    return Document(model.blocks, model.meta, model.page, model.style, name=name)
+    return Document(**{f.name: getattr(model, f.name) for f in fields(model)}, name=name)

@@ -435,12 +435,18 @@ class Meta:
 
 @dataclass(frozen=True)
 class Document:
-    """A whole brief: metadata, page setup, typography and blocks."""
+    """A whole brief: metadata, page setup, typography and blocks.
+
+    ``reference_docx``: a Word document whose styles, headers and footers the
+    DOCX writer starts from, as pandoc's ``--reference-doc`` (``None`` for
+    briefgen's own); other writers ignore it.
+    """
 
     blocks: tuple[Block, ...]
     meta: Meta = field(default_factory=Meta)
     page: PageSetup = field(default_factory=PageSetup)
     style: TextStyle = field(default_factory=TextStyle)
+    reference_docx: bytes | None = field(default=None, repr=False)
 
     def iter_blocks(self) -> Iterator[Block]:
         """Every block in document order."""

@@ -317,6 +317,8 @@ class Template:
     config: Config
     env: sandbox.SandboxedEnvironment
     builtin: bool
+    reference_docx: bytes | None = field(default=None, repr=False)
+    """``reference.docx`` of the folder or of the template it extends (``None`` if none)."""
 
     @property
     def name(self) -> str:
@@ -406,7 +408,9 @@ class Template:
             keywords=tuple(k.strip() for k in attrs.get("keywords", "").split(";") if k.strip()),
             language=attrs.get("lang", self.config.language),
         )
-        return m.Document(parsed.blocks, meta, self.config.page, self.config.style)
+        return m.Document(
+            parsed.blocks, meta, self.config.page, self.config.style, self.reference_docx
+        )
 
 
 def _line_of(source: str | None, line: int | None) -> str | None:
@@ -455,7 +459,24 @@ def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnv
 def _load(folder: Path, builtin: bool) -> Template:
     config = _config(folder)
     env = _environment(folder, config.language, builtin)
-    return Template(folder, config, env, builtin)
+    return Template(folder, config, env, builtin, _reference_docx(folder))
+
+
+REFERENCE_DOCX = "reference.docx"
+
+
+def _reference_docx(folder: Path) -> bytes | None:
+    """The nearest ``reference.docx``: in ``folder``, else along its ``extends`` chain."""
+    seen: set[Path] = set()
+    current: Path | None = folder
+    while current is not None and current not in seen:
+        seen.add(current)
+        candidate = current / REFERENCE_DOCX
+        if candidate.is_file():
+            return candidate.read_bytes()
+        extends = _read_config(current).get("extends")
+        current = _parent_folder(current, extends, str(current / CONFIG)) if extends else None
+    return None
 
 
 TEMPLATE_PATH_ENV = "BRIEFGEN_TEMPLATE_PATH"

@@ -22,6 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tc
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import _Header
 from docx.shape import InlineShape
 from docx.styles.style import BaseStyle
 from docx.styles.styles import Styles
@@ -329,3 +330,19 @@ def repack_deterministic(package: bytes) -> bytes:
             info.external_attr = 0
             target.writestr(info, source.read(member), compresslevel=6)
     return out.getvalue()
+
+
+def clear_body(document: DocxDocument) -> None:
+    """Remove every paragraph and table of the body, keeping the final section properties."""
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+
+
+def has_content(part: _Header) -> bool:
+    """Whether a header or footer holds any text or drawing."""
+    element = part._element  # python-docx exposes no public XML of a header
+    if element.xpath(".//w:drawing | .//w:pict | .//w:fldSimple | .//w:instrText"):
+        return True
+    return any(text.strip() for text in element.xpath(".//w:t/text()"))

@@ -131,6 +131,25 @@ def write(document: m.Document) -> bytes:
     return writer.finish()
 
 
+@functools.lru_cache(maxsize=8)
+def _reference_bytes(reference: bytes) -> bytes:
+    """A reference document emptied of its body, keeping styles, headers, footers, section.
+
+    Cached per reference, so a batch empties each reference once.
+    """
+    try:
+        target = docx.Document(io.BytesIO(reference))
+    except Exception as error:  # python-docx raises several kinds for a bad package
+        raise OutputError(
+            f"reference.docx cannot be opened as a Word document: {error}",
+            hint="save it from Word or LibreOffice as .docx",
+        ) from None
+    _ooxml.clear_body(target)
+    buffer = io.BytesIO()
+    target.save(buffer)
+    return buffer.getvalue()
+
+
 @functools.cache
 def _template_bytes() -> bytes:
     """python-docx's default template, saved once per process.
@@ -166,9 +185,30 @@ def _paragraph_style(style: object) -> ParagraphStyle:
     return style
 
 
-def _setup_styles(target: DocxDocument, style: m.TextStyle, language: str) -> _Styles:
-    """Restyle the template for the document's typography and add the writer's own styles."""
+def _setup_styles(
+    target: DocxDocument, style: m.TextStyle, language: str, restyle: bool = True
+) -> _Styles:
+    """Restyle the template for the document's typography and add the writer's own styles.
+
+    ``restyle`` False (a reference document) keeps the styles the document
+    already has and only adds the ones it lacks.
+    """
     styles = target.styles
+    if not restyle:
+        normal = _existing_or_new(target, "Normal", None)
+        return _Styles(
+            normal=normal,
+            headings=(
+                _existing_or_new(target, "Heading 1", normal),
+                _existing_or_new(target, "Heading 2", normal),
+                _existing_or_new(target, "Heading 3", normal),
+            ),
+            list_item=_existing_or_new(target, "List Item", normal),
+            table_text=_existing_or_new(target, "Table Text", normal),
+            table_heading=_existing_or_new(target, "Table Heading", normal),
+            caption=_existing_or_new(target, "Caption", normal),
+            compact=_existing_or_new(target, "Compact", normal),
+        )
     _ooxml.set_run_defaults(styles, style.font, language, round(style.size_pt * 2))
 
     normal = _paragraph_style(styles["Normal"])
@@ -245,6 +285,19 @@ def _setup_styles(target: DocxDocument, style: m.TextStyle, language: str) -> _S
         caption=caption,
         compact=compact,
     )
+
+
+def _existing_or_new(
+    target: DocxDocument, name: str, base: ParagraphStyle | None
+) -> ParagraphStyle:
+    """The paragraph style ``name`` of ``target``, added (based on ``base``) when missing."""
+    for candidate in target.styles:
+        if candidate.name == name and isinstance(candidate, ParagraphStyle):
+            return candidate
+    style = _paragraph_style(target.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH))
+    if base is not None:
+        style.base_style = base
+    return style
 
 
 def _add_paragraph_style(target: DocxDocument, name: str, base: ParagraphStyle) -> ParagraphStyle:
@@ -377,9 +430,15 @@ class _DocxWriter:
 
     def __init__(self, document: m.Document) -> None:
         self.model = document
-        self.target: DocxDocument = docx.Document(io.BytesIO(_template_bytes()))
+        reference = document.reference_docx
+        base = _reference_bytes(reference) if reference else _template_bytes()
+        self.target: DocxDocument = docx.Document(io.BytesIO(base))
         self.language = _language_tag(document.meta.language)
-        self.styles = _setup_styles(self.target, document.style, self.language)
+        # A reference document's own styles win (as with pandoc's --reference-doc);
+        # only the writer's missing styles are added.
+        self.styles = _setup_styles(
+            self.target, document.style, self.language, restyle=reference is None
+        )
         self.text_width_twips = round(document.page.text_width_mm * _TWIPS_PER_MM)
         self._setup_section()
         self._setup_core_properties()
@@ -405,6 +464,8 @@ class _DocxWriter:
         section.footer_distance = Mm(max(margins.bottom - 10, margins.bottom / 2))
         if not page.number_pages:
             return
+        if self.model.reference_docx and _ooxml.has_content(section.header):
+            return  # the reference document's header (a logo, its own numbering) stays as is
         size_half_points = round(self.model.style.size_pt * 2)
         number = section.header.paragraphs[0]
         _ooxml.set_paragraph_style(number, self.styles.compact)
