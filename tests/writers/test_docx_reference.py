@@ -75,7 +75,7 @@ def test_a_broken_reference_is_a_clear_error(branded: Path) -> None:
     (branded / "reference.docx").write_bytes(b"not a zip")
     data = briefgen.load(ROOT / "fixtures" / "seed-reports.yaml")
     brief = briefgen.build(data, province="Nam Định", year=2021, template=branded)
-    with pytest.raises(briefgen.OutputError, match="reference.docx cannot be opened"):
+    with pytest.raises(briefgen.OutputError, match=r"reference\.docx cannot be opened"):
         brief.to_bytes("docx")
 
 
