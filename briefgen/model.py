@@ -283,6 +283,47 @@ class Chart:
     image: ChartImage | None = None
 
 
+Trend: TypeAlias = Literal["up", "down", "flat"]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One key figure: a label, a big value, and a note with its trend.
+
+    ``trend``: direction of the change (``None`` for no arrow); ``good``: whether
+    that change is for the better (colours the arrow: ``None`` for neutral).
+    """
+
+    label: Inlines
+    value: Inlines
+    note: Inlines = ()
+    trend: Trend | None = None
+    good: bool | None = None
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """Key figures laid out as a grid of ``columns`` tiles per row."""
+
+    tiles: tuple[Tile, ...]
+    columns: int = 3
+
+    def __post_init__(self) -> None:
+        if not self.tiles:
+            raise ValueError("tiles need at least one tile")
+        if not 1 <= self.columns <= 6:
+            raise ValueError("tiles take 1 to 6 columns")
+
+    def rows(self) -> tuple[tuple[Tile | None, ...], ...]:
+        """The tiles row by row, the last row padded with ``None``."""
+        out = []
+        for start in range(0, len(self.tiles), self.columns):
+            row: list[Tile | None] = list(self.tiles[start : start + self.columns])
+            row += [None] * (self.columns - len(row))
+            out.append(tuple(row))
+        return tuple(out)
+
+
 @dataclass(frozen=True)
 class PageBreak:
     """Start a new page."""
@@ -351,7 +392,16 @@ class Signature:
 
 
 Block: TypeAlias = (
-    Heading | Paragraph | ListBlock | Table | Chart | PageBreak | Letterhead | Title | Signature
+    Heading
+    | Paragraph
+    | ListBlock
+    | Table
+    | Chart
+    | Tiles
+    | PageBreak
+    | Letterhead
+    | Title
+    | Signature
 )
 
 BLOCK_TYPES: tuple[type, ...] = (
@@ -360,6 +410,7 @@ BLOCK_TYPES: tuple[type, ...] = (
     ListBlock,
     Table,
     Chart,
+    Tiles,
     PageBreak,
     Letterhead,
     Title,
@@ -537,6 +588,16 @@ def _dump_block(block: Block, pad: str) -> list[str]:
             if caption:
                 out.append(f"{pad}  caption {_dump_inlines(caption)}")
             return out
+        case Tiles(tiles=tiles, columns=columns):
+            out = [f"{pad}tiles columns={columns}"]
+            for tile in tiles:
+                arrow = {"up": "▲", "down": "▼", "flat": "►", None: ""}[tile.trend]
+                mood = {True: "+", False: "-", None: ""}[tile.good]
+                out.append(
+                    f"{pad}  tile {_dump_inlines(tile.label)} = {_dump_inlines(tile.value)}"
+                    f" | {arrow}{mood} {_dump_inlines(tile.note)}".rstrip()
+                )
+            return out
         case PageBreak():
             return [f"{pad}pagebreak"]
         case Letterhead(left=left, right=right, left_foot=lf, right_foot=rf, left_width=lw):
@@ -596,6 +657,10 @@ def texts(document: Document) -> Iterator[str]:
                         yield from lines(cell.content)
             case Chart(caption=caption):
                 yield from lines(caption)
+            case Tiles(tiles=tiles):
+                for tile in tiles:
+                    for part in (tile.label, tile.value, tile.note):
+                        yield from lines(part)
             case Letterhead(left=left, right=right, left_foot=left_foot, right_foot=right_foot):
                 for header_line in (*left, *right, left_foot, right_foot):
                     if header_line is not None:

@@ -78,6 +78,16 @@ def sample_blocks() -> tuple[m.Block, ...]:
         m.Chart(spec, caption=(t("Biểu đồ 1. Doanh thu bưu chính"),), image=image),
         m.PageBreak(),
         m.Paragraph((t("Trang hai."),)),
+        m.Tiles(
+            (
+                m.Tile((t("Doanh thu bưu chính"),), (t("130 tỷ đồng"),), (t("+8,3%"),), "up", True),
+                m.Tile((t("Xếp hạng DTI"),), (t("11/63"),), (t("giảm 2 bậc"),), "down", False),
+                m.Tile((t("Thuê bao"),), (t("2,89 triệu"),)),
+                m.Tile((t("Mật độ"),), (t("49,8"),), (t("không đổi"),), "flat", None),
+            ),
+            columns=3,
+        ),
+
         m.Signature(
             authority=((t("KT. GIÁM ĐỐC"),), (t("PHÓ GIÁM ĐỐC"),)),
             name=(t("Nguyễn Văn A"),),

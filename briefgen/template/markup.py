@@ -320,6 +320,33 @@ class _Converter:
         except ValueError:
             raise self.error(element, f"<v> must hold a number or nothing, not '{text}'") from None
 
+    def tiles(self, element: Element) -> m.Block:
+        self.check_attrs(element, ("columns",))
+        columns = int(self.number(element, "columns", 3) or 3)
+        tiles: list[m.Tile] = []
+        for tile in self.children(element, ("tile",)):
+            self.check_attrs(tile, ("trend", "good"))
+            parts: dict[str, m.Inlines] = {}
+            for part in self.children(tile, ("label", "value", "note")):
+                self.check_attrs(part, ())
+                parts[part.tag] = self.inlines(part)
+            if "value" not in parts:
+                raise self.error(tile, "<tile> needs a <value>")
+            trend = self.choice(tile, "trend", ("up", "down", "flat"))
+            tiles.append(
+                m.Tile(
+                    parts.get("label", ()),
+                    parts["value"],
+                    parts.get("note", ()),
+                    trend,  # type: ignore[arg-type]
+                    self.flag(tile, "good"),
+                )
+            )
+        try:
+            return m.Tiles(tuple(tiles), columns)
+        except ValueError as error:
+            raise self.error(element, str(error)) from None
+
     def pagebreak(self, element: Element) -> m.Block:
         self.check_attrs(element, ())
         return m.PageBreak()
@@ -449,6 +476,7 @@ class _Converter:
         "ol": list_block,
         "table": table,
         "chart": chart,
+        "tiles": tiles,
         "pagebreak": pagebreak,
         "letterhead": letterhead,
         "title": title,

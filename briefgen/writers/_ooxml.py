@@ -264,12 +264,22 @@ def set_table_width(table: Table, twips: int) -> None:
     _replace_child(table._tbl.tblPr, width, _TBLPR_AFTER_TBLW)
 
 
-def remove_table_borders(table: Table) -> None:
-    """Make ``table`` borderless whatever its style says (letterhead and signature layouts)."""
+def remove_table_borders(table: Table, inner_gap: tuple[str, int] | None = None) -> None:
+    """Make ``table`` borderless whatever its style says (letterhead and signature layouts).
+
+    ``inner_gap`` (colour hex, eighths of a point) draws the inside lines in that
+    colour instead: white lines between shaded cells read as separate tiles.
+    """
     borders = OxmlElement("w:tblBorders")
     for side in _BORDER_SIDES:
         edge = OxmlElement(side)
-        edge.set(qn("w:val"), "nil")
+        if inner_gap is not None and side in ("w:insideH", "w:insideV"):
+            edge.set(qn("w:val"), "single")
+            edge.set(qn("w:sz"), str(inner_gap[1]))
+            edge.set(qn("w:space"), "0")
+            edge.set(qn("w:color"), inner_gap[0])
+        else:
+            edge.set(qn("w:val"), "nil")
         borders.append(edge)
     _replace_child(table._tbl.tblPr, borders, _TBLPR_AFTER_BORDERS)
 
@@ -346,3 +356,20 @@ def has_content(part: _Header) -> bool:
     if element.xpath(".//w:drawing | .//w:pict | .//w:fldSimple | .//w:instrText"):
         return True
     return any(text.strip() for text in element.xpath(".//w:t/text()"))
+
+
+def shade_cell(cell: _Cell, fill_hex: str) -> None:
+    """Give ``cell`` a solid background (``fill_hex`` like "F2F2F2")."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    for old in tc_pr.findall(qn("w:shd")):
+        tc_pr.remove(old)
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill_hex)
+    # Schema order: w:shd comes after the width, borders and spans, before w:vAlign.
+    valign = tc_pr.find(qn("w:vAlign"))
+    if valign is not None:
+        valign.addprevious(shading)
+    else:
+        tc_pr.append(shading)

@@ -43,6 +43,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
 from briefgen.writers import _ooxml
+from briefgen.writers._look import TILE_FILL, TREND_ARROWS, TREND_COLOURS
 
 __all__ = ["write"]
 
@@ -518,6 +519,8 @@ class _DocxWriter:
                 self._table(block)
             case m.Chart():
                 self._chart(block, where)
+            case m.Tiles():
+                self._tiles(block)
             case m.PageBreak():
                 self._page_break()
             case m.Letterhead():
@@ -690,6 +693,41 @@ class _DocxWriter:
         if block.caption:
             caption = self._new_paragraph(self.styles.caption)
             self._add_runs(caption, block.caption, italic=True)
+
+    # ----------------------------------------------------------------- key figures
+
+    def _tiles(self, block: m.Tiles) -> None:
+        """A grid of shaded cells: small label, big bold value, note with a coloured arrow."""
+        columns = block.columns
+        width = self.text_width_twips // columns
+        table = self._new_table([width] * columns, None)
+        _ooxml.remove_table_borders(table, inner_gap=("FFFFFF", 24))
+        pad = _LAYOUT_CELL_PADDING_TWIPS
+        _ooxml.set_table_cell_margins(table, pad, pad)
+        size = self.model.style.size_pt
+        for tiles in block.rows():
+            row = _add_row(table)
+            _ooxml.keep_row_together(row)
+            for cell, tile in zip(row.cells, tiles, strict=True):
+                if tile is None:
+                    continue
+                _ooxml.shade_cell(cell, TILE_FILL)
+                label = self._compact_paragraph(cell, True)
+                label.paragraph_format.space_before = Pt(4)
+                self._add_runs(label, tile.label, size_pt=size - 2)
+                value = self._compact_paragraph(cell, False)
+                value.paragraph_format.space_after = Pt(5)
+                self._add_runs(value, tile.value, size_pt=size + 5, bold=True)
+                if tile.note or tile.trend:
+                    value.paragraph_format.space_after = Pt(0)
+                    note = self._compact_paragraph(cell, False)
+                    note.paragraph_format.space_after = Pt(5)
+                    if tile.trend is not None:
+                        arrow = note.add_run(f"{TREND_ARROWS[tile.trend]} ")
+                        arrow.font.size = Pt(size - 2)
+                        arrow.font.color.rgb = RGBColor.from_string(TREND_COLOURS[tile.good])
+                    self._add_runs(note, tile.note, size_pt=size - 2)
+        self._new_paragraph(self.styles.compact)
 
     # ----------------------------------------------------------------- official parts
 

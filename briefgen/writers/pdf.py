@@ -50,6 +50,7 @@ from reportlab.platypus import Paragraph as PdfParagraph
 from briefgen import fonts
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
+from briefgen.writers._look import TILE_FILL, TREND_ARROWS, TREND_COLOURS
 
 __all__ = ["write"]
 
@@ -619,6 +620,8 @@ class _StoryBuilder:
                 return self.table(block)
             case m.Chart():
                 return [self.chart(block, where)]
+            case m.Tiles():
+                return [self.tiles(block)]
             case m.PageBreak():
                 return [PdfPageBreak()]
             case m.Letterhead():
@@ -824,6 +827,63 @@ class _StoryBuilder:
             parts.append(_rule(min(length, width)))
         parts.append(Spacer(1, _TITLE_SPACE_PT))
         return KeepTogether(parts)
+
+    def tiles(self, block: m.Tiles) -> Flowable:
+        """A grid of shaded cells: small label, big bold value, note with a coloured arrow."""
+        family = self.styles.family
+        size = self.styles.text.size_pt
+
+        def style(name: str, font_size: float, bold: bool = False) -> ParagraphStyle:
+            return _style(
+                f"tile-{name}",
+                fontName=family.face_name(bold=bold),
+                fontSize=font_size,
+                leading=font_size * _SINGLE_LINE_EM,
+                alignment=TA_CENTER,
+            )
+
+        label_style, value_style, note_style = (
+            style("label", size - 2),
+            style("value", size + 5, bold=True),
+            style("note", size - 2),
+        )
+        rows: list[list[Any]] = []
+        for tiles in block.rows():
+            row: list[Any] = []
+            for tile in tiles:
+                if tile is None:
+                    row.append("")
+                    continue
+                cell: list[Flowable] = [
+                    PdfParagraph(_markup(tile.label), label_style),
+                    PdfParagraph(_markup(tile.value), value_style),
+                ]
+                if tile.note or tile.trend:
+                    arrow = ""
+                    if tile.trend is not None:
+                        colour = TREND_COLOURS[tile.good]
+                        arrow = f'<font color="#{colour}">{TREND_ARROWS[tile.trend]}</font> '
+                    cell.append(PdfParagraph(arrow + _markup(tile.note), note_style))
+                row.append(cell)
+            rows.append(row)
+        width = self.layout.text_width / block.columns
+        commands: list[tuple[Any, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            # Empty cells would otherwise declare reportlab's default Helvetica.
+            ("FONT", (0, 0), (-1, -1), family.face_name(), size),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            # A white grid between shaded cells reads as separate tiles.
+            ("INNERGRID", (0, 0), (-1, -1), 3, colors.white),
+        ]
+        for r, tiles in enumerate(block.rows()):
+            for c, tile in enumerate(tiles):
+                if tile is not None:
+                    commands.append(
+                        ("BACKGROUND", (c, r), (c, r), colors.HexColor(f"#{TILE_FILL}"))
+                    )
+        table = Table(rows, colWidths=[width] * block.columns, style=TableStyle(commands))
+        return KeepTogether([table, Spacer(1, self.styles.text.space_after_pt)])
 
     def signature(self, block: m.Signature) -> Flowable:
         styles = self.styles
