@@ -32,6 +32,7 @@ def test_wheel_holds_templates_data_and_fixture(wheel: Path) -> None:
         "briefgen/_templates/official/brief.xml.j2",
         "briefgen/_templates/_lib/macros.xml.j2",
         "briefgen/_templates/en/template.yaml",
+        "briefgen/_templates/summary/template.yaml",
         "briefgen/_fixtures/seed-reports.yaml",
         "briefgen/data/units.json",
         "briefgen/data/indicators.yaml",

@@ -156,6 +156,62 @@ class Fig:
         mark = "*" if self.attainment.derived else ""
         return fmt.percent(self.attainment.value, self.lang) + mark
 
+    # -- key-figure tiles
+
+    @property
+    def trend(self) -> str | None:
+        """ "up", "down" or "flat": growth, or rank change for a ranking; ``None`` if unknown."""
+        change: float | None
+        if self.is_rank:
+            change = self.rank_change
+        else:
+            change = self.yoy.value if self.yoy is not None else None
+        if change is None:
+            return None
+        if round(change, 2) == 0:
+            return "flat"
+        return "up" if change > 0 else "down"
+
+    @property
+    def good(self) -> bool | None:
+        """Whether the trend is for the better (a rank gained, growth where higher is better)."""
+        trend = self.trend
+        if trend is None or trend == "flat":
+            return None
+        if self.is_rank:  # rank_change counts places gained
+            return trend == "up"
+        return (trend == "up") == (self.indicator.better == "higher")
+
+    def tile_value(self) -> str:
+        """The figure short enough for a tile: "2,89 triệu", "130 tỷ đồng", "11/63"."""
+        if self.is_rank:
+            return self.rank_text()
+        value = self.obs.value
+        if value is None:
+            return ""
+        if self.indicator.kind == "count" and abs(value) >= 100_000:
+            return fmt.compact(value, self.lang)
+        return self.amount()
+
+    def tile_note(self) -> str:
+        """What moved: "+8,3% so với 2020", "tăng 3 bậc", "118% kế hoạch"; "" if nothing known."""
+        en = self.lang == "en"
+        if self.is_rank:
+            change = self.rank_change
+            if change and self.previous is not None and self.previous.rank and self.obs.rank:
+                return fmt.rank_change(self.previous.rank, self.obs.rank, self.lang)
+            if self.obs.edition and self.obs.edition != self.year:
+                return f"{self.obs.edition} edition" if en else f"năm {self.obs.edition}"
+            return ""
+        if self.yoy is not None:
+            mark = "*" if self.yoy.derived else ""
+            growth = fmt.signed_percent(self.yoy.value, self.lang) + mark
+            return f"{growth} on {self.year - 1}" if en else f"{growth} so với {self.year - 1}"
+        if self.attainment is not None:
+            share = fmt.percent(self.attainment.value, self.lang)
+            return f"{share} of plan" if en else f"{share} kế hoạch"
+        return ""
+
     # -- sentences
 
     def sentence(self) -> str:

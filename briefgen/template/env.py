@@ -452,6 +452,8 @@ def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnv
     )
     env.filters.update(_filters(lang))
     env.tests["startingwith"] = lambda value, prefix: str(value).startswith(prefix)
+    env.tests["shorter_than"] = lambda value, limit: len(str(value)) < limit
+    env.filters["call"] = lambda function: function()
     return env
 
 

@@ -1,0 +1,82 @@
+"""The summary template is exactly one A4 page, in PDF and (through LibreOffice) in DOCX."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+import briefgen
+from briefgen import model as m
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = briefgen.load(ROOT / "fixtures" / "seed-reports.yaml")
+KEYS = [(e.unit.code, e.record.year) for e in DATA.entries]
+
+
+@pytest.fixture(scope="module")
+def briefs() -> dict[tuple[str, int], briefgen.Document]:
+    return {
+        key: briefgen.build(DATA, province=key[0], year=key[1], template="summary") for key in KEYS
+    }
+
+
+@pytest.mark.parametrize("key", KEYS, ids=lambda k: f"{k[0]}-{k[1]}")
+def test_summary_pdf_is_one_page(
+    briefs: dict[tuple[str, int], briefgen.Document], key: tuple[str, int]
+) -> None:
+    assert len(PdfReader(io.BytesIO(briefs[key].to_bytes("pdf"))).pages) == 1
+
+
+def test_summary_docx_is_one_page_in_libreoffice(
+    briefs: dict[tuple[str, int], briefgen.Document], libreoffice: str, tmp_path: Path
+) -> None:
+    sources = []
+    for key, brief in briefs.items():
+        source = tmp_path / f"{key[0]}-{key[1]}.docx"
+        source.write_bytes(brief.to_bytes("docx"))
+        sources.append(source)
+    result = subprocess.run(
+        [
+            libreoffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "lo"),
+            *map(str, sources),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for source in sources:
+        converted = tmp_path / "lo" / f"{source.stem}.pdf"
+        assert len(PdfReader(converted).pages) == 1, source.name
+
+
+def test_summary_tiles_colour_trends_by_what_is_better(
+    briefs: dict[tuple[str, int], briefgen.Document],
+) -> None:
+    tiles = next(b for b in briefs[("36", 2021)].blocks if isinstance(b, m.Tiles))
+    postal = next(t for t in tiles.tiles if m.plain(t.label) == "Doanh thu bưu chính")
+    assert (postal.trend, postal.good) == ("up", True)
+    assert m.plain(postal.value) == "130 tỷ đồng"
+    assert m.plain(postal.note) == "+8,3% so với 2020"
+
+
+def test_summary_shows_national_positions_and_at_most_three_highlights(
+    briefs: dict[tuple[str, int], briefgen.Document],
+) -> None:
+    for brief in briefs.values():
+        lists = [b for b in brief.blocks if isinstance(b, m.ListBlock)]
+        assert lists and len(lists[-1].items) <= 3
+    texts = list(m.texts(briefs[("38", 2020)]))
+    assert "Vị trí trên toàn quốc" in texts
+    assert any("3/63" in t for t in texts)
