@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from briefgen import __version__, writers
 from briefgen.api import build, load
@@ -129,6 +130,55 @@ def _cmd_new_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from briefgen.batch import DEFAULT_PATTERN, render_batch
+
+    dataset = load(args.data)
+    provinces = (
+        [p.strip() for p in args.provinces.split(",") if p.strip()] if args.provinces else None
+    )
+    bar: Any = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=None, unit="province", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int, result: Any) -> None:
+        status = "FAILED" if result.failure else "ok"
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(f"{result.province} {status}")
+            bar.update(1)
+        else:
+            print(f"[{done}/{total}] {result.code} {result.province}: {status}", file=sys.stderr)
+
+    try:
+        report = render_batch(
+            dataset,
+            year=args.year,
+            template=args.template,
+            formats=_formats(args.format),
+            out_dir=args.out,
+            provinces=provinces,
+            workers=args.workers,
+            progress=progress,
+            pattern=args.pattern or DEFAULT_PATTERN,
+            skip_existing=args.skip_existing,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    kept = len(report.written) - len(report.rendered)
+    print(
+        f"{len(report.rendered)} file(s) written, {kept} kept, {len(report.failures)} "
+        f"province(s) failed; manifest: {report.manifest}",
+        file=sys.stderr,
+    )
+    for failure in report.failures:
+        print(f"FAILED {failure.code} {failure.province}: {failure.reason}", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILURE
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="briefgen",
@@ -145,6 +195,23 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
     render.add_argument("--out", default="briefs", help="output folder (default: briefs)")
     render.set_defaults(handler=_cmd_render)
+
+    batch = commands.add_parser("batch", help="render every province of a year")
+    batch.add_argument("data", help="data file")
+    batch.add_argument("--year", required=True, type=int, help="the reports' year")
+    batch.add_argument("--template", default="official", help="built-in name or folder")
+    batch.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
+    batch.add_argument("--out", default="briefs", help="output folder (default: briefs)")
+    batch.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    batch.add_argument("--provinces", help='only these, comma-separated: "Nam Định,38"')
+    batch.add_argument(
+        "--pattern", help="file names, default {code}-{slug}-{year}-{template}.{ext}"
+    )
+    batch.add_argument(
+        "--skip-existing", action="store_true",
+        help="keep files an earlier run made from the same input (checked by SHA-256)",
+    )
+    batch.set_defaults(handler=_cmd_batch)
 
     check = commands.add_parser(
         "validate", help="check a data file and list every problem (exit 2 on errors)"

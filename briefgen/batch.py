@@ -1,0 +1,365 @@
+"""Render every province's brief of one year, over any ``concurrent.futures.Executor``.
+
+The main job of briefgen: one call writes a brief per province and format
+into one folder, with a ``manifest.json`` saying what was made from what.
+
+- One province failing never stops the others; its reason is reported.
+- Workers write their own files (atomically: a temporary name, then a rename),
+  so no half-written brief is ever left, and only small results cross
+  process boundaries.
+- Each worker process unpickles the dataset once (cached by its digest) and
+  keeps templates, fonts and the DOCX base document in its own caches.
+- ``skip_existing`` re-renders only what the manifest of an earlier run does
+  not vouch for: a file is kept when it exists, its SHA-256 matches the
+  manifest, and input, template and briefgen version are unchanged.  The
+  manifest is rewritten as results come in, so an interrupted run can be
+  completed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from briefgen import __version__, writers
+from briefgen.data.dataset import Dataset
+from briefgen.errors import BriefgenError, OutputError, UsageError
+from briefgen.files import inside, write_atomic
+from briefgen.text import slugify
+
+DEFAULT_PATTERN = "{code}-{slug}-{year}-{template}.{ext}"
+"""Output file names; fields: code, slug, name, year, template, ext."""
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Written:
+    """One file written (or kept by ``skip_existing``), relative to the output folder."""
+
+    code: str
+    province: str
+    format: str
+    path: str
+    sha256: str
+    bytes: int
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A province whose brief could not be made, and why (one line)."""
+
+    code: str
+    province: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch made: files written, provinces that failed, and the manifest."""
+
+    written: tuple[Written, ...]
+    failures: tuple[Failure, ...]
+    manifest: Path
+
+    @property
+    def ok(self) -> bool:
+        """True when no province failed."""
+        return not self.failures
+
+    @property
+    def rendered(self) -> tuple[Written, ...]:
+        """The files rendered in this run (not kept from an earlier one)."""
+        return tuple(w for w in self.written if not w.skipped)
+
+
+@dataclass(frozen=True)
+class _Job:
+    code: str
+    province: str
+    year: int
+    template: str
+    """What to load: a built-in name or a folder path."""
+    template_name: str
+    formats: tuple[str, ...]
+    out_dir: str
+    pattern: str
+    digest: str
+    dataset: bytes = field(repr=False)
+    keep: tuple[tuple[str, str], ...] = ()
+    """(format, sha256) of files an earlier run made that may be kept."""
+
+
+@dataclass(frozen=True)
+class _Result:
+    code: str
+    province: str
+    written: tuple[Written, ...] = ()
+    failure: str | None = None
+
+
+Progress = Callable[[int, int, "_Result"], None]
+"""Called after each province: (done, total, result)."""
+
+
+def file_name(pattern: str, *, code: str, name: str, year: int, template: str, ext: str) -> str:
+    """The output name of one brief from ``pattern`` (ASCII, no folders)."""
+    try:
+        text = pattern.format(
+            code=code,
+            slug=slugify(name),
+            name=slugify(name),
+            year=year,
+            template=slugify(template),
+            ext=ext,
+        )
+    except (KeyError, IndexError, ValueError) as error:
+        raise UsageError(
+            f"bad name pattern '{pattern}': {error}",
+            hint="fields: {code} {slug} {name} {year} {template} {ext}",
+        ) from None
+    if "/" in text or "\\" in text or not text.isascii() or text.startswith("."):
+        raise UsageError(f"name pattern '{pattern}' gives '{text}', not a plain ASCII file name")
+    return text
+
+
+@lru_cache(maxsize=4)
+def _dataset(digest: str, blob: bytes) -> Dataset:
+    """The job's dataset, unpickled once per worker process."""
+    dataset: Dataset = pickle.loads(blob)  # our own bytes, from the parent process
+    return dataset
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _run(job: _Job) -> _Result:
+    """Render one province in a worker: build once, write every format, never raise."""
+    from briefgen.api import build
+
+    try:
+        dataset = _dataset(job.digest, job.dataset)
+        out = Path(job.out_dir)
+        keep = dict(job.keep)
+        written: list[Written] = []
+        document = None
+        for fmt in job.formats:
+            name = file_name(
+                job.pattern,
+                code=job.code,
+                name=job.province,
+                year=job.year,
+                template=job.template_name,
+                ext=fmt,
+            )
+            target = inside(out, name)
+            if fmt in keep and target.is_file():
+                data = target.read_bytes()
+                if _sha256(data) == keep[fmt]:
+                    written.append(
+                        Written(job.code, job.province, fmt, name, keep[fmt], len(data), True)
+                    )
+                    continue
+            if document is None:
+                document = build(dataset, job.code, job.year, job.template)
+            data = document.to_bytes(fmt)
+            write_atomic(target, data)
+            written.append(Written(job.code, job.province, fmt, name, _sha256(data), len(data)))
+        return _Result(job.code, job.province, tuple(written))
+    except BriefgenError as error:
+        return _Result(job.code, job.province, failure=" | ".join(str(error).splitlines()))
+    except Exception as error:  # one province's bug must not stop the batch
+        return _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
+
+
+def render_batch(
+    dataset: Dataset,
+    year: int,
+    template: str | Path = "official",
+    formats: Sequence[str] = ("pdf", "docx"),
+    out_dir: str | Path = "briefs",
+    provinces: Iterable[str] | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    pattern: str = DEFAULT_PATTERN,
+    skip_existing: bool = False,
+) -> BatchReport:
+    """Render the brief of every province of ``year`` (or of ``provinces``) in each format.
+
+    ``executor``: any :class:`concurrent.futures.Executor` (a thread pool, a
+    dask ``Client.get_executor()``…); ``None`` means a process pool of
+    ``workers`` processes (``None``: one per core).  ``progress`` is called
+    after each province.  Returns a :class:`BatchReport`; failures are
+    reported, not raised, except for bad arguments (:class:`UsageError`).
+    """
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise UsageError(f"year must be an integer, not {year!r}")
+    chosen_formats = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
+    for fmt in chosen_formats:
+        writers.get_writer(fmt)  # an unknown format fails here, before any work
+    if not chosen_formats:
+        raise UsageError("formats is empty")
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers must be at least 1, not {workers}")
+    template_ref = str(template)
+    from briefgen.template.env import load_template
+
+    loaded = load_template(template)  # a bad template fails once, here
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the output folder: {error.strerror}") from None
+    entries = _select(dataset, year, provinces)
+    for unit in entries:  # a bad pattern fails here, not once per province
+        file_name(
+            pattern,
+            code=unit.code,
+            name=unit.name,
+            year=year,
+            template=loaded.name,
+            ext=chosen_formats[0],
+        )
+    blob = pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL)
+    digest = dataset.digest or _sha256(blob)
+    stamp = {"input_sha256": digest, "template": loaded.name, "briefgen": __version__}
+    previous = _previous_files(out, stamp) if skip_existing else {}
+    jobs = [
+        _Job(
+            code=unit.code,
+            province=unit.name,
+            year=year,
+            template=template_ref,
+            template_name=loaded.name,
+            formats=chosen_formats,
+            out_dir=str(out),
+            pattern=pattern,
+            digest=digest,
+            dataset=blob,
+            keep=tuple((f, sha) for f in chosen_formats if (sha := previous.get((unit.code, f)))),
+        )
+        for unit in entries
+    ]
+    manifest = out / MANIFEST
+    results: list[_Result] = []
+
+    def record(result: _Result) -> None:
+        results.append(result)
+        _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, complete=False)
+        if progress is not None:
+            progress(len(results), len(jobs), result)
+
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    try:
+        futures: dict[Future[_Result], _Job] = {pool.submit(_run, job): job for job in jobs}
+        for future in _as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool as error:
+                result = _Result(job.code, job.province, failure=f"worker process died: {error}")
+            except Exception as error:  # a remote executor's own failure
+                result = _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
+            record(result)
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+    _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, complete=True)
+    ordered = sorted(results, key=lambda r: r.code)
+    return BatchReport(
+        written=tuple(w for r in ordered for w in r.written),
+        failures=tuple(
+            Failure(r.code, r.province, r.failure) for r in ordered if r.failure is not None
+        ),
+        manifest=manifest,
+    )
+
+
+def _as_completed(futures: Iterable[Future[_Result]]) -> Iterable[Future[_Result]]:
+    from concurrent.futures import as_completed
+
+    return as_completed(futures)
+
+
+def _select(dataset: Dataset, year: int, provinces: Iterable[str] | None) -> list[Any]:
+    units = dataset.units(year)
+    if not units:
+        raise UsageError(
+            f"the dataset has no records for {year}",
+            hint=f"years present: {', '.join(map(str, dataset.years())) or 'none'}",
+        )
+    if provinces is None:
+        return list(units)
+    chosen = []
+    for name in provinces:
+        unit = dataset.entry(name, year).unit  # unknown names and missing records raise
+        if unit not in chosen:
+            chosen.append(unit)
+    return chosen
+
+
+def _previous_files(out: Path, stamp: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(code, format) → sha256 from an earlier manifest made from the same input and template."""
+    try:
+        data = json.loads((out / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if any(data.get(key) != value for key, value in stamp.items()):
+        return {}
+    return {
+        (item["code"], item["format"]): item["sha256"]
+        for item in data.get("files", [])
+        if isinstance(item, dict) and {"code", "format", "sha256"} <= item.keys()
+    }
+
+
+def _write_manifest(
+    path: Path,
+    stamp: dict[str, str],
+    dataset: Dataset,
+    year: int,
+    formats: tuple[str, ...],
+    results: Sequence[_Result],
+    complete: bool,
+) -> None:
+    """Write the manifest atomically; sorted and free of timestamps, so reruns compare equal."""
+    files = sorted(
+        (
+            {k: v for k, v in asdict(w).items() if k != "skipped"}
+            for r in results
+            for w in r.written
+        ),
+        key=lambda item: item["path"],
+    )
+    failures = sorted(
+        (
+            {"code": r.code, "province": r.province, "reason": r.failure}
+            for r in results
+            if r.failure is not None
+        ),
+        key=lambda item: str(item["code"]),
+    )
+    body = {
+        **stamp,
+        "input": Path(dataset.source).name if dataset.source else None,
+        "year": year,
+        "formats": list(formats),
+        "complete": complete,
+        "files": files,
+        "failures": failures,
+    }
+    text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+    write_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,243 @@
+"""Batch rendering: every province, a manifest to trust, failures alone, safe interruption."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import docx
+import pytest
+import yaml
+from pypdf import PdfReader
+
+import briefgen
+from briefgen.batch import file_name, render_batch
+from briefgen.cli import main
+from briefgen.data import provinces
+from briefgen.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _national(path: Path, year: int = 2022, count: int = 12, zero: str | None = None) -> Path:
+    """A small data file: ``count`` provinces with a few figures (one may have a zero)."""
+    records = []
+    for index, unit in enumerate(provinces.units("63")[:count]):
+        revenue = 0 if unit.code == zero else 100 + 7 * index
+        records.append(
+            {
+                "province": unit.name,
+                "year": year,
+                "observations": {
+                    "postal_revenue": {"value": revenue, "yoy_pct": 3.5, "plan_pct": 101},
+                    "phone_subscribers": {"value": 500_000 + 10_000 * index},
+                    "dti": {"rank": index + 1, "of": 63},
+                    "ict_index": {"rank": count - index, "of": 63},
+                },
+            }
+        )
+    path.write_text(yaml.safe_dump({"records": records}, allow_unicode=True), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _national(tmp_path_factory.mktemp("data") / "national.yaml")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_batch_writes_every_file_and_a_manifest_whose_hashes_match(
+    data_file: Path, tmp_path: Path
+) -> None:
+    dataset = briefgen.load(data_file)
+    report = render_batch(dataset, year=2022, out_dir=tmp_path, workers=2)
+    assert report.ok
+    expected = {
+        file_name(
+            "{code}-{slug}-{year}-{template}.{ext}",
+            code=u.code,
+            name=u.name,
+            year=2022,
+            template="official",
+            ext=ext,
+        )
+        for u in dataset.units(2022)
+        for ext in ("pdf", "docx")
+    }
+    assert {p.name for p in tmp_path.iterdir()} == expected | {"manifest.json"}
+    manifest = json.loads(report.manifest.read_text("utf-8"))
+    assert manifest["complete"] is True
+    assert manifest["input_sha256"] == dataset.digest
+    assert manifest["template"] == "official" and manifest["briefgen"] == briefgen.__version__
+    assert len(manifest["files"]) == len(expected)
+    for item in manifest["files"]:
+        assert _sha(tmp_path / item["path"]) == item["sha256"]
+    first_pdf = next(tmp_path.glob("01-*.pdf"))
+    assert "Hà Nội" in PdfReader(first_pdf).pages[0].extract_text()
+
+
+def test_a_province_with_bad_data_fails_alone_with_its_reason(tmp_path: Path) -> None:
+    data = _national(tmp_path / "data.yaml", count=4, zero="04")
+    template = tmp_path / "per-unit"
+    template.mkdir()
+    (template / "template.yaml").write_text("name: per-unit\nextends: official\n", "utf-8")
+    (template / "brief.xml.j2").write_text(
+        '{% extends "official/brief.xml.j2" %}\n{% block intro %}'
+        "<p>Hiệu suất: {{ (1000 / figures.postal_revenue.value)|number }}</p>{% endblock %}\n",
+        "utf-8",
+    )
+    report = render_batch(
+        briefgen.load(data), year=2022, template=template, out_dir=tmp_path / "out", workers=2
+    )
+    assert [(f.code, f.province) for f in report.failures] == [("04", "Cao Bằng")]
+    assert "division by zero" in report.failures[0].reason
+    assert "brief.xml.j2" in report.failures[0].reason
+    assert len(report.written) == 3 * 2
+    assert not list((tmp_path / "out").glob("04-*"))
+    manifest = json.loads(report.manifest.read_text("utf-8"))
+    assert [f["code"] for f in manifest["failures"]] == ["04"]
+
+
+def test_two_batches_of_the_same_input_give_identical_manifests(
+    data_file: Path, tmp_path: Path
+) -> None:
+    dataset = briefgen.load(data_file)
+    first = render_batch(dataset, 2022, out_dir=tmp_path / "a", formats=("pdf",), workers=2)
+    second = render_batch(dataset, 2022, out_dir=tmp_path / "b", formats=("pdf",), workers=1)
+    assert first.manifest.read_bytes() == second.manifest.read_bytes()
+
+
+def test_any_executor_is_accepted(data_file: Path, tmp_path: Path) -> None:
+    dataset = briefgen.load(data_file)
+    seen: list[int] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        report = render_batch(
+            dataset,
+            2022,
+            out_dir=tmp_path,
+            formats=("docx",),
+            provinces=["Hà Nội", "04"],
+            executor=pool,
+            progress=lambda done, total, result: seen.append(done),
+        )
+    assert report.ok and seen == [1, 2]
+    assert sorted(w.code for w in report.written) == ["01", "04"]
+    docx.Document(io.BytesIO((tmp_path / report.written[0].path).read_bytes()))
+
+
+def test_dask_local_cluster_executor(data_file: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed", reason="dask is an optional extra")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        with distributed.Client(cluster) as client:
+            report = render_batch(
+                briefgen.load(data_file),
+                2022,
+                out_dir=tmp_path,
+                formats=("pdf",),
+                provinces=["01"],
+                executor=client.get_executor(),
+            )
+    assert report.ok and report.written[0].path.startswith("01-")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"year": 1999}, "no records for 1999"),
+        ({"year": 2022, "formats": ("odt",)}, "unknown output format 'odt'"),
+        ({"year": 2022, "provinces": ["Atlantis"]}, "unknown province 'Atlantis'"),
+        ({"year": 2022, "pattern": "../{code}.{ext}"}, "not a plain ASCII file name"),
+        ({"year": 2022, "pattern": "{nope}.{ext}"}, "bad name pattern"),
+        ({"year": 2022, "workers": 0}, "workers must be at least 1"),
+    ],
+)
+def test_bad_batch_arguments_fail_before_any_work(
+    data_file: Path, tmp_path: Path, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(briefgen.BriefgenError, match=message.replace("(", r"\(")):
+        render_batch(briefgen.load(data_file), out_dir=tmp_path / "out", **kwargs)  # type: ignore[arg-type]
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+def test_usage_errors_are_usage_errors() -> None:
+    assert issubclass(UsageError, briefgen.InputError)
+
+
+def test_cli_batch_exits_1_when_a_province_fails(tmp_path: Path) -> None:
+    data = _national(tmp_path / "data.yaml", count=3)
+    code = main(
+        [
+            "batch",
+            str(data),
+            "--year",
+            "2022",
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "pdf",
+            "--provinces",
+            "Hà Nội,Hà Giang",
+            "--workers",
+            "1",
+        ]
+    )
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == [
+        "01-ha-noi-2022-official.pdf",
+        "02-ha-giang-2022-official.pdf",
+    ]
+
+
+def test_killed_batch_leaves_no_partial_file_and_skip_existing_completes_it(
+    tmp_path: Path,
+) -> None:
+    data = _national(tmp_path / "data.yaml", count=24)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "briefgen",
+        "batch",
+        str(data),
+        "--year",
+        "2022",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("*.docx"))) < 3:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the batch and its worker, mid-run
+    process.wait()
+    done_before = {p.name for p in out.glob("*.pdf")} | {p.name for p in out.glob("*.docx")}
+    assert 3 <= len(done_before) < 48, "the batch should be killed half-way"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left"
+    for path in out.glob("*.pdf"):
+        assert len(PdfReader(path).pages) >= 1  # every file that exists is whole
+    for path in out.glob("*.docx"):
+        docx.Document(str(path))
+    rerun = subprocess.run(
+        [*command, "--skip-existing"], capture_output=True, text=True, check=False, timeout=600
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(list(out.glob("*.pdf"))) == 24 and len(list(out.glob("*.docx"))) == 24
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["complete"] is True and len(manifest["files"]) == 48
+    kept = int(rerun.stderr.split(" kept")[0].rsplit(" ", 1)[-1])
+    assert kept >= 2, rerun.stderr  # files the manifest vouched for were not rendered again
