@@ -139,7 +139,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     )
     bar: Any = None
     if sys.stderr.isatty():
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]
 
         bar = tqdm(total=None, unit="province", file=sys.stderr, dynamic_ncols=True)
 

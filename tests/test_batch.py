@@ -138,16 +138,16 @@ def test_any_executor_is_accepted(data_file: Path, tmp_path: Path) -> None:
 
 def test_dask_local_cluster_executor(data_file: Path, tmp_path: Path) -> None:
     distributed = pytest.importorskip("dask.distributed", reason="dask is an optional extra")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
-        with distributed.Client(cluster) as client:
-            report = render_batch(
-                briefgen.load(data_file),
-                2022,
-                out_dir=tmp_path,
-                formats=("pdf",),
-                provinces=["01"],
-                executor=client.get_executor(),
-            )
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False)
+    with cluster, distributed.Client(cluster) as client:
+        report = render_batch(
+            briefgen.load(data_file),
+            2022,
+            out_dir=tmp_path,
+            formats=("pdf",),
+            provinces=["01"],
+            executor=client.get_executor(),
+        )
     assert report.ok and report.written[0].path.startswith("01-")
 
 
