@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from briefgen import charts
 from briefgen.data.dataset import Dataset
@@ -15,13 +16,18 @@ from briefgen.template.context import build_context
 from briefgen.template.env import Template, load_template
 
 
-def load(path: str | Path) -> Dataset:
-    """Read a data file (YAML or JSON) into a validated :class:`Dataset`.
+def load(
+    source: str | Path | Any, *, sheet: str | None = None, locale: str | None = None
+) -> Dataset:
+    """Read records into a validated :class:`Dataset`.
 
-    Raises :class:`briefgen.errors.DataError` naming the file, line, record
-    and field of the first problem.
+    ``source``: a YAML, JSON, CSV (long or wide) or XLSX file, or a pandas
+    DataFrame.  ``sheet``: the worksheet of a workbook (``None``: the first).
+    ``locale``: ``"vi"`` reads Vietnamese text numbers in tables ("2.890.000",
+    "49,8").  Raises :class:`briefgen.errors.DataError` naming the file, line
+    or row, record and field of the first problem.
     """
-    return _load_file(path)
+    return _load_file(source, sheet=sheet, locale=locale)
 
 
 def build(

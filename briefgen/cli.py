@@ -70,7 +70,7 @@ def _render_one(
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    dataset = load(args.data)
+    dataset = _load(args)
     formats = _formats(args.format)
     for path in _render_one(
         dataset, args.province, args.year, args.template, formats, Path(args.out)
@@ -95,8 +95,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
+    parser.add_argument(
+        "--locale", choices=("vi", "en"), help="read text numbers of CSV/XLSX as vi: 49,8"
+    )
+
+
+def _load(args: argparse.Namespace) -> Dataset:
+    return load(args.data, sheet=args.sheet, locale=args.locale)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    dataset, problems = validate(args.data)
+    dataset, problems = validate(args.data, sheet=args.sheet, locale=args.locale)
     for problem in problems:
         print(_one_line(str(problem)))
     errors = sum(1 for p in problems if p.severity == "error")
@@ -133,7 +144,7 @@ def _cmd_new_template(args: argparse.Namespace) -> int:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from briefgen.batch import DEFAULT_PATTERN, render_batch
 
-    dataset = load(args.data)
+    dataset = _load(args)
     provinces = (
         [p.strip() for p in args.provinces.split(",") if p.strip()] if args.provinces else None
     )
@@ -188,12 +199,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     render = commands.add_parser("render", help="render one province-year brief")
-    render.add_argument("data", help="data file (.yaml, .yml, .json)")
+    render.add_argument("data", help="data file (.yaml, .json, .csv, .xlsx)")
     render.add_argument("--province", required=True, help="province name or code")
     render.add_argument("--year", required=True, type=int, help="the report's year")
     render.add_argument("--template", default="official", help="built-in name or folder")
     render.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
     render.add_argument("--out", default="briefs", help="output folder (default: briefs)")
+    _data_options(render)
     render.set_defaults(handler=_cmd_render)
 
     batch = commands.add_parser("batch", help="render every province of a year")
@@ -211,12 +223,14 @@ def _parser() -> argparse.ArgumentParser:
         "--skip-existing", action="store_true",
         help="keep files an earlier run made from the same input (checked by SHA-256)",
     )
+    _data_options(batch)
     batch.set_defaults(handler=_cmd_batch)
 
     check = commands.add_parser(
         "validate", help="check a data file and list every problem (exit 2 on errors)"
     )
-    check.add_argument("data", help="data file (.yaml, .yml, .json)")
+    check.add_argument("data", help="data file (.yaml, .json, .csv, .xlsx)")
+    _data_options(check)
     check.set_defaults(handler=_cmd_validate)
 
     listing = commands.add_parser("templates", help="list built-in and user templates")

@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 
+from briefgen.data import tabular
 from briefgen.data.dataset import Dataset, digest_bytes
 from briefgen.data.validate import Problem, check
-from briefgen.errors import DataError, Location
+from briefgen.errors import DataError, Location, UsageError
 
 LineOf = Callable[[Sequence[str | int]], int | None]
 """Given a path of keys and indices into the parsed data, the 1-based line it is on."""
@@ -104,22 +105,38 @@ def read_json(text: str, file: str) -> Parsed:
     return Parsed(data, _no_lines)
 
 
-READERS: dict[str, Callable[[str, str], Parsed]] = {
+READERS: dict[str, Callable[..., Parsed]] = {
     ".yaml": read_yaml,
     ".yml": read_yaml,
     ".json": read_json,
+    ".csv": tabular.read_csv,
+    ".xlsx": tabular.read_xlsx,
+    ".xlsm": tabular.read_xlsx,
 }
-"""File suffix → reader."""
+"""File suffix → reader: ``reader(text, file)``, or the bytes for workbooks
+(:data:`tabular.WORKBOOK_SUFFIXES`); table readers also take ``locale=``,
+workbook readers ``sheet=``."""
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def _read(path: str | Path) -> tuple[Callable[[str, str], Parsed], bytes, str]:
-    """The file's reader, bytes and text; :class:`InputError` when it cannot be read."""
-    file_path = Path(path)
-    file = str(path)
-    reader = READERS.get(file_path.suffix.lower())
+def _parse(
+    source: str | Path | Any, sheet: str | None = None, locale: str | None = None
+) -> tuple[Parsed, str, str]:
+    """Read and parse ``source`` with the reader its suffix names: (parsed, file label, digest).
+
+    Raises :class:`DataError` when the file cannot be read or parsed, and
+    :class:`UsageError` for options that do not apply to it.
+    """
+    if tabular.is_frame(source):
+        return tabular.read_frame(source, locale=locale), tabular.FRAME_FILE, ""
+    if not isinstance(source, (str, Path)):
+        raise UsageError(f"load() needs a file path or a DataFrame, not {type(source).__name__}")
+    file_path = Path(source)
+    file = str(source)
+    suffix = file_path.suffix.lower()
+    reader = READERS.get(suffix)
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise DataError(
@@ -127,14 +144,18 @@ def _read(path: str | Path) -> tuple[Callable[[str, str], Parsed], bytes, str]:
             Location(file=file),
             f"use a file ending in one of: {known}",
         )
-    try:
-        raw = file_path.read_bytes()
-    except FileNotFoundError:
-        raise DataError("file not found", Location(file=file)) from None
-    except IsADirectoryError:
-        raise DataError("is a folder, not a data file", Location(file=file)) from None
-    except OSError as error:
-        raise DataError(f"cannot read: {error.strerror}", Location(file=file)) from None
+    options: dict[str, str] = {}
+    if sheet is not None:
+        if suffix not in tabular.WORKBOOK_SUFFIXES:
+            raise UsageError("sheet= applies to .xlsx workbooks only", Location(file=file))
+        options["sheet"] = sheet
+    if locale is not None:
+        if suffix not in tabular.TABLE_SUFFIXES:
+            raise UsageError("locale= applies to CSV and XLSX tables only", Location(file=file))
+        options["locale"] = locale
+    raw = tabular.read_bytes(file_path, file)
+    if suffix in tabular.WORKBOOK_SUFFIXES:
+        return reader(raw, file, **options), file, digest_bytes(raw)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -143,14 +164,21 @@ def _read(path: str | Path) -> tuple[Callable[[str, str], Parsed], bytes, str]:
             Location(file=file),
             "save the file as UTF-8",
         ) from None
-    return reader, raw, text
+    return reader(text, file, **options), file, digest_bytes(raw)
 
 
-def load(path: str | Path) -> Dataset:
-    """Read a data file into a validated :class:`Dataset` (format from the suffix)."""
-    reader, raw, text = _read(path)
-    parsed = reader(text, str(path))
-    return from_data(parsed, str(path), digest_bytes(raw))
+def load(
+    source: str | Path | Any, *, sheet: str | None = None, locale: str | None = None
+) -> Dataset:
+    """Read a data file or a pandas DataFrame into a validated :class:`Dataset`.
+
+    The format comes from the file's suffix.  ``sheet``: the worksheet of an
+    .xlsx file (``None``: the first).  ``locale``: "vi" reads text numbers of
+    CSV, XLSX and DataFrames the Vietnamese way ("2.890.000", "49,8"); ``None``
+    leaves it to the table (a ``# locale: vi`` line), else plain numbers.
+    """
+    parsed, file, digest = _parse(source, sheet, locale)
+    return from_data(parsed, file, digest)
 
 
 def from_data(parsed: Parsed, file: str, digest: str = "") -> Dataset:
@@ -169,14 +197,15 @@ def from_data(parsed: Parsed, file: str, digest: str = "") -> Dataset:
     return dataset
 
 
-def validate(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
+def validate(
+    source: str | Path | Any, *, sheet: str | None = None, locale: str | None = None
+) -> tuple[Dataset | None, list[Problem]]:
     """Every problem of a data file, errors and warnings, without raising for bad data.
 
     A file that cannot be read or parsed at all gives that one problem and no dataset.
     """
     try:
-        reader, raw, text = _read(path)
-        parsed = reader(text, str(path))
+        parsed, file, digest = _parse(source, sheet, locale)
     except DataError as error:
         return None, [Problem("error", error.message, error.where, error.hint)]
-    return check(parsed.data, parsed.line_of, str(path), digest_bytes(raw))
+    return check(parsed.data, parsed.line_of, file, digest)

@@ -139,7 +139,7 @@ def test_bad_records_fail_with_file_line_and_field(
 
 def test_unknown_suffix_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     path = _write(tmp_path, "x", "data.txt")
-    with pytest.raises(InputError, match=r"\.json, \.yaml, \.yml"):
+    with pytest.raises(InputError, match=r"\.csv, \.json, \.xlsm, \.xlsx, \.yaml, \.yml"):
         briefgen.load(path)
 
 

@@ -229,3 +229,23 @@ def test_unreadable_file_is_one_problem(tmp_path: Path) -> None:
     dataset, problems = validate(tmp_path / "missing.yaml")
     assert dataset is None
     assert [p.message for p in problems] == ["file not found"]
+
+
+def test_validate_reads_workbooks_and_names_the_sheet_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Số liệu"
+    sheet.append(["province", "year", "postal_revenue", "postal_revenu"])
+    sheet.append(["Nam Định", 2021, 130, 5])
+    path = tmp_path / "data.xlsx"
+    workbook.save(path)
+    code = main(["validate", str(path), "--sheet", "Số liệu"])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert f"{path}:2, record 1 (Nam Định 2021)" in out
+    assert "unknown indicator 'postal_revenu'" in out
