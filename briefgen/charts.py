@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -144,42 +145,73 @@ def _apply_font(ax: Any) -> None:
 
 
 def _bar(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
+    """Grouped bars with value labels; horizontal when more than four categories,
+    so long Vietnamese labels stay readable instead of overlapping."""
     from matplotlib.ticker import FuncFormatter
 
+    horizontal = len(spec.categories) > 4
     count = len(spec.series) or 1
     width = 0.8 / count
-    positions = range(len(spec.categories))
-    top = max((v for s in spec.series for v in s.values if v is not None), default=1.0)
+    positions = list(range(len(spec.categories)))
+    values = [v for s in spec.series for v in s.values if v is not None]
+    top = max([*values, 0.0]) or 1.0
+    bottom = min([*values, 0.0])
+    label_font = _sized(7.5)
     for index, series in enumerate(spec.series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        xs = [p - 0.4 + width * (index + 0.5) for p in positions]
-        for x, value, category in zip(xs, series.values, positions, strict=True):
+        offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
+        for at, value, category in zip(offsets, series.values, positions, strict=True):
             if value is None:
                 continue  # a gap, never a zero bar
             face = colour
             if count == 1 and spec.highlight is not None:
                 face = ACCENT if category == spec.highlight else "#9dc3e6"
-            ax.bar(x, value, width * 0.9, color=face, edgecolor=INK, linewidth=0.4)
-            ax.annotate(
-                number(value),
-                (x, value),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=7.5,
-                color=INK,
-                fontproperties=_font_family(),
-            )
-    ax.set_xticks(list(positions), list(spec.categories))
-    ax.set_ylim(0, top * 1.18 if top > 0 else 1)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
-    ax.grid(axis="y", color=LIGHT, linewidth=0.5)
+            if horizontal:
+                ax.barh(at, value, width * 0.9, color=face, edgecolor=INK, linewidth=0.4)
+                ax.annotate(
+                    number(value),
+                    (value, at),
+                    xytext=(3 if value >= 0 else -3, 0),
+                    textcoords="offset points",
+                    ha="left" if value >= 0 else "right",
+                    va="center",
+                    color=INK,
+                    fontproperties=label_font,
+                )
+            else:
+                ax.bar(at, value, width * 0.9, color=face, edgecolor=INK, linewidth=0.4)
+                ax.annotate(
+                    number(value),
+                    (at, value),
+                    xytext=(0, 2 if value >= 0 else -2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom" if value >= 0 else "top",
+                    color=INK,
+                    fontproperties=label_font,
+                )
+    span = (bottom * 1.25 if bottom < 0 else 0, top * 1.18)
+    labels = [textwrap.fill(c, 30 if horizontal else 16) for c in spec.categories]
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    value_axis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
+    if horizontal:
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()  # first category at the top, as read
+        ax.set_xlim(*span)
+        ax.grid(axis="x", color=LIGHT, linewidth=0.5)
+        if spec.unit:
+            ax.set_xlabel(spec.unit, color=INK, fontproperties=_sized(8))
+    else:
+        ax.set_xticks(positions, labels)
+        ax.set_ylim(*span)
+        ax.grid(axis="y", color=LIGHT, linewidth=0.5)
+        if spec.unit:
+            ax.set_ylabel(spec.unit, color=INK, fontproperties=_sized(8))
+    if bottom < 0:
+        (ax.axvline if horizontal else ax.axhline)(0, color=MUTED, linewidth=0.6)
     ax.set_axisbelow(True)
-    if spec.unit:
-        ax.set_ylabel(spec.unit, fontsize=8, color=INK, fontproperties=_font_family())
     if count > 1:
-        ax.legend([s.label for s in spec.series], fontsize=7.5, frameon=False, prop=_sized(7.5))
+        ax.legend([s.label for s in spec.series], frameon=False, prop=_sized(7.5))
     _apply_font(ax)
 
 
@@ -219,7 +251,7 @@ def _line(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
     ax.grid(axis="y", color=LIGHT, linewidth=0.5)
     ax.margins(x=0.08, y=0.2)
     if spec.unit:
-        ax.set_ylabel(spec.unit, fontsize=8, color=INK, fontproperties=_font_family())
+        ax.set_ylabel(spec.unit, color=INK, fontproperties=_sized(8))
     if len(spec.series) > 1:
         ax.legend(fontsize=7.5, frameon=False, prop=_sized(7.5))
     _apply_font(ax)
@@ -262,7 +294,7 @@ def _rank(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
     label = "thứ hạng (1 là cao nhất)" if spec.lang == "vi" else "rank (1 is best)"
-    ax.set_xlabel(label, fontsize=8, color=INK, fontproperties=_font_family())
+    ax.set_xlabel(label, color=INK, fontproperties=_sized(8))
     _apply_font(ax)
 
 
