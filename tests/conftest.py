@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -87,7 +88,6 @@ def sample_blocks() -> tuple[m.Block, ...]:
             ),
             columns=3,
         ),
-
         m.Signature(
             authority=((t("KT. GIÁM ĐỐC"),), (t("PHÓ GIÁM ĐỐC"),)),
             name=(t("Nguyễn Văn A"),),
@@ -126,3 +126,32 @@ def libreoffice() -> str:
             pytest.fail("LibreOffice is required in CI (.ci/run installs libreoffice-writer-nogui)")
         pytest.skip("LibreOffice not installed")
     return path
+
+
+def convert_to_pdf(libreoffice: str, sources: list[Path], out: Path) -> list[Path]:
+    """Convert DOCX files to PDF with LibreOffice in one call; fails the test on any error.
+
+    A private profile beside the output keeps parallel runs from sharing one.
+    """
+    import subprocess
+
+    result = subprocess.run(
+        [
+            libreoffice,
+            f"-env:UserInstallation=file://{out}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            *map(str, sources),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    converted = [out / f"{source.stem}.pdf" for source in sources]
+    missing = [p.name for p in converted if not p.is_file()]
+    assert result.returncode == 0 and not missing, f"LibreOffice: {result.stderr} {missing}"
+    return converted

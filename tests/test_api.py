@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import unicodedata
 from pathlib import Path
 
 import docx
 import pytest
+from conftest import convert_to_pdf
 from pypdf import PdfReader
 
 import briefgen
@@ -218,24 +218,7 @@ def test_libreoffice_opens_each_docx_and_agrees_on_page_count(
         stem = f"{key[0].replace(' ', '_')}-{key[1]}"
         source = tmp_path / f"{stem}.docx"
         source.write_bytes(outputs["docx"])
-        result = subprocess.run(
-            [
-                libreoffice,
-                f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(tmp_path / "lo"),
-                str(source),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        converted = tmp_path / "lo" / f"{stem}.pdf"
-        assert result.returncode == 0 and converted.is_file(), result.stderr
+        (converted,) = convert_to_pdf(libreoffice, [source], tmp_path / "lo")
         theirs = len(PdfReader(converted).pages)
         ours = len(PdfReader(io.BytesIO(outputs["pdf"])).pages)
         assert abs(theirs - ours) <= 1, f"{key}: LibreOffice {theirs} pages, ours {ours}"

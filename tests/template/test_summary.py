@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import convert_to_pdf
 from pypdf import PdfReader
 
 import briefgen
@@ -39,25 +39,9 @@ def test_summary_docx_is_one_page_in_libreoffice(
         source = tmp_path / f"{key[0]}-{key[1]}.docx"
         source.write_bytes(brief.to_bytes("docx"))
         sources.append(source)
-    result = subprocess.run(
-        [
-            libreoffice,
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "lo"),
-            *map(str, sources),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    for source in sources:
-        converted = tmp_path / "lo" / f"{source.stem}.pdf"
+    for source, converted in zip(
+        sources, convert_to_pdf(libreoffice, sources, tmp_path / "lo"), strict=True
+    ):
         assert len(PdfReader(converted).pages) == 1, source.name
 
 
