@@ -3,7 +3,12 @@
 Only this module imports matplotlib.  It uses the object API (``Figure`` and
 the Agg canvas), never pyplot, so no global figure state builds up over a
 batch; drawn charts are cached per process by their specification, so the
-same chart in two formats or two briefs is drawn once.
+same chart in two formats or two briefs is drawn once.  One figure gives both
+pictures: a palette PNG for DOCX and a vector SVG (text as outlines, so the
+reader needs no font) for PDF.
+
+A chart without enough data to show anything (see :func:`drawable`) becomes a
+sentence saying so, never an empty frame.
 
 Kinds: ``bar`` (grouped vertical bars, value labels), ``line`` (trend over
 categories, last value labelled), ``rank`` (position of the province on a
@@ -41,16 +46,61 @@ _FONT_CHOICES = ("Times New Roman", "Liberation Serif", "DejaVu Serif")
 
 KINDS: tuple[str, ...] = ("bar", "line", "rank")
 
+SVG_SALT = "briefgen"
+"""Fixed salt for the ids matplotlib writes into SVG, so the same chart gives the same bytes."""
+
+_NOT_ENOUGH = {
+    "vi": "Chưa đủ số liệu để vẽ biểu đồ",
+    "en": "Not enough data for a chart",
+}
+
 
 def draw_charts(document: m.Document) -> m.Document:
-    """A copy of ``document`` whose chart blocks carry their drawn images."""
+    """A copy of ``document`` whose chart blocks carry their drawn images.
+
+    A chart that is not :func:`drawable` becomes a paragraph saying so.
+    """
     if not any(isinstance(b, m.Chart) and b.image is None for b in document.blocks):
         return document
-    blocks = [
-        replace(b, image=draw(b.spec)) if isinstance(b, m.Chart) and b.image is None else b
-        for b in document.blocks
-    ]
+    blocks: list[m.Block] = []
+    for block in document.blocks:
+        if isinstance(block, m.Chart) and block.image is None:
+            if drawable(block.spec):
+                blocks.append(replace(block, image=draw(block.spec)))
+            else:
+                blocks.append(missing_data(block))
+        else:
+            blocks.append(block)
     return document.with_blocks(blocks)
+
+
+def drawable(spec: m.ChartSpec) -> bool:
+    """Whether ``spec`` has enough data to draw.
+
+    Bars need two values in all; every line needs two points of its own; a
+    rank chart needs one ranking with both its rank and the number ranked.
+    """
+    if spec.kind not in KINDS:
+        return True  # drawing reports the unknown kind
+    if spec.kind == "line":
+        return bool(spec.series) and all(
+            sum(v is not None for v in s.values) >= 2 for s in spec.series
+        )
+    if spec.kind == "rank":
+        if len(spec.series) != 2:
+            return True  # drawing reports the malformed spec
+        pairs = zip(spec.series[0].values, spec.series[1].values, strict=False)
+        return any(r is not None and t is not None for r, t in pairs)
+    return sum(v is not None for s in spec.series for v in s.values) >= 2
+
+
+def missing_data(block: m.Chart) -> m.Paragraph:
+    """The sentence printed instead of a chart that has too little data."""
+    lang = "vi" if block.spec.lang == "vi" else "en"
+    name = block.spec.title.strip() or m.plain(block.caption).strip()
+    sentence = _NOT_ENOUGH[lang]
+    sentence += f": {name.rstrip('.')}." if name else "."
+    return m.Paragraph((m.Text(sentence),))
 
 
 def draw(spec: m.ChartSpec) -> m.ChartImage:
@@ -88,6 +138,7 @@ def _font_family() -> Any:
 
 @lru_cache(maxsize=512)
 def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
+    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -109,13 +160,22 @@ def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
             fontproperties=_font_family(),
         )
     figure.tight_layout(pad=0.6)
+    figure.set_layout_engine(None)  # laid out once: saving must not lay out (draw) again
     canvas.draw()  # type: ignore[no-untyped-call]
     png = io.BytesIO()
     rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
     _palette_png(rgba, canvas.get_width_height(), png)
+    svg = io.BytesIO()
+    # rcParams only for this save: the rest of the process keeps its own settings.
+    with rc_context({"svg.fonttype": "path", "svg.hashsalt": SVG_SALT}):
+        figure.savefig(svg, format="svg", metadata={"Date": None})
     figure.clear()
     return m.ChartImage(
-        png=png.getvalue(), dpi=DPI, width_mm=spec.width_mm, height_mm=spec.height_mm
+        png=png.getvalue(),
+        dpi=DPI,
+        width_mm=spec.width_mm,
+        height_mm=spec.height_mm,
+        svg=svg.getvalue(),
     )
 
 
@@ -130,15 +190,23 @@ def _palette_png(rgba: Any, size: tuple[int, int], out: io.BytesIO) -> None:
     from PIL import Image
 
     image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
-    quantised = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT)
-    quantised.save(out, format="PNG", optimize=True, dpi=(DPI, DPI))
+    # Fast octree: a third of median cut's time, and smaller files than median cut
+    # with ``optimize`` (which would double the cost of the save).
+    quantised = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
+    quantised.save(out, format="PNG", dpi=(DPI, DPI))
+
+
+def tick_label(value: float, lang: str) -> str:
+    """A number as chart labels print it: "1,5" and "2.890" in Vietnamese,
+    a scale word ("1,85 triệu") from a hundred thousand up."""
+    if abs(value) >= 100_000:
+        return fmt.compact(value, lang)
+    return fmt.number(value, lang)
 
 
 def _number_formatter(lang: str) -> Callable[[float], str]:
     def number(value: float) -> str:
-        if abs(value) >= 100_000:
-            return fmt.compact(value, lang)
-        return fmt.number(value, lang)
+        return tick_label(value, lang)
 
     return number
 
@@ -226,7 +294,18 @@ def _bar(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
         (ax.axvline if horizontal else ax.axhline)(0, color=MUTED, linewidth=0.6)
     ax.set_axisbelow(True)
     if count > 1:
-        ax.legend([s.label for s in spec.series], frameon=False, prop=_sized(7.5))
+        from matplotlib.patches import Patch
+
+        keys = [
+            Patch(
+                facecolor=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                edgecolor=INK,
+                linewidth=0.4,
+                label=s.label,
+            )
+            for i, s in enumerate(spec.series)
+        ]
+        ax.legend(handles=keys, frameon=False, prop=_sized(7.5))
     _apply_font(ax)
 
 

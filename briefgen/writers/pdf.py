@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final, TypeAlias, assert_never
 from xml.sax.saxutils import escape
 
@@ -44,6 +45,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     Table,
     TableStyle,
 )
+from reportlab.platypus import Flowable as PdfFlowable
 from reportlab.platypus import Image as PdfImage
 from reportlab.platypus import PageBreak as PdfPageBreak
 from reportlab.platypus import Paragraph as PdfParagraph
@@ -721,12 +723,6 @@ class _StoryBuilder:
                 where,
                 hint="draw charts with briefgen.charts before writing PDF",
             )
-        try:
-            ImageReader(io.BytesIO(image.png)).getSize()
-        except Exception as error:  # reportlab and Pillow raise many kinds for bad bytes
-            raise OutputError(
-                f"chart '{block.spec.title}' has an unreadable picture", where
-            ) from error
         width = image.width_mm * mm
         height = image.height_mm * mm
         # Never wider than the text, never taller than a page can hold with the caption.
@@ -735,7 +731,24 @@ class _StoryBuilder:
             self.layout.text_width / width,
             self.layout.text_height * _CHART_CAPTION_RESERVE / height,
         )
-        picture = PdfImage(io.BytesIO(image.png), width=width * scale, height=height * scale)
+        picture: Flowable
+        if image.svg is not None:
+            # Vector: sharp at any zoom and in print, no picture in the file.
+            try:
+                drawing = _svg_drawing(image.svg)
+            except Exception as error:  # svglib and lxml raise many kinds for bad bytes
+                raise OutputError(
+                    f"chart '{block.spec.title}' has an unreadable drawing", where
+                ) from error
+            picture = _VectorChart(drawing, width * scale, height * scale)
+        else:
+            try:
+                ImageReader(io.BytesIO(image.png)).getSize()
+            except Exception as error:  # reportlab and Pillow raise many kinds for bad bytes
+                raise OutputError(
+                    f"chart '{block.spec.title}' has an unreadable picture", where
+                ) from error
+            picture = PdfImage(io.BytesIO(image.png), width=width * scale, height=height * scale)
         picture.hAlign = "CENTER"
         # Space before, unlike a Spacer, is dropped at the top of a page.
         picture.spaceBefore = self.styles.text.space_after_pt
@@ -902,3 +915,40 @@ class _StoryBuilder:
         right += [Spacer(1, _SIGNATURE_GAP_PT), PdfParagraph(_markup(block.name), styles.authority)]
         table = self._layout_table([[left, right]], block.left_width, [])
         return KeepTogether([Spacer(1, _SIGNATURE_SPACE_PT), table])
+
+
+# --------------------------------------------------------------------------- vector charts
+
+
+@lru_cache(maxsize=256)
+def _svg_drawing(svg: bytes) -> Any:
+    """The reportlab drawing of a chart's SVG, converted once per process and shared
+    (never changed: :class:`_VectorChart` scales it while drawing)."""
+    from svglib.svglib import svg2rlg
+
+    drawing = svg2rlg(io.BytesIO(svg))
+    if drawing is None or not drawing.width or not drawing.height:
+        raise ValueError("the SVG gave no drawing")
+    return drawing
+
+
+class _VectorChart(PdfFlowable):  # type: ignore[misc]
+    """A shared reportlab drawing shown at ``width`` × ``height`` points."""
+
+    def __init__(self, drawing: Any, width: float, height: float) -> None:
+        super().__init__()
+        self.drawing = drawing
+        self.width = width
+        self.height = height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        from reportlab.graphics import renderPDF  # type: ignore[import-untyped]
+
+        canvas = self.canv
+        canvas.saveState()
+        canvas.scale(self.width / self.drawing.width, self.height / self.drawing.height)
+        renderPDF.draw(self.drawing, canvas, 0, 0)
+        canvas.restoreState()
