@@ -5,8 +5,9 @@
 Measured side by side in one run, on N distinct bar-chart specs of a brief's size
 (150 × 65 mm, four Vietnamese categories):
 
-(a) briefgen: ``charts.draw`` — one figure, laid out once, saved as a 64-colour
-    palette PNG at 200 dpi (for DOCX) and as an SVG with text as outlines (for PDF).
+(a) briefgen: ``charts.draw`` — the chart laid out once as a scene of vector marks
+    (what the PDF draws, with real text) and rasterised to a 64-colour palette PNG
+    at 200 dpi (for DOCX).
 (b) naive: ``plt.subplots``, ``ax.bar``, ``tight_layout``, ``savefig`` PNG at
     150 dpi, ``plt.close`` — one PNG only.
 (c) briefgen cached: the same N specs drawn again (what a second format or a
@@ -55,7 +56,7 @@ def specs(n: int, salt: float = 0.0) -> list[m.ChartSpec]:
 
 def briefgen_chart(spec: m.ChartSpec) -> None:
     image = charts.draw(spec)
-    assert image.png and image.svg
+    assert image.png and image.scene
 
 
 def naive_chart(spec: m.ChartSpec) -> None:
@@ -99,7 +100,7 @@ def main() -> None:
     cached = per_chart_ms(briefgen_chart, batch[: min(len(batch), 512)])
     naive = per_chart_ms(naive_chart, batch)
     print(f"charts per side:        {args.n}")
-    print(f"briefgen (PNG + SVG):   {ours:8.1f} ms/chart")
+    print(f"briefgen (PNG + vector):{ours:8.1f} ms/chart")
     print(f"naive matplotlib (PNG): {naive:8.1f} ms/chart")
     print(f"ratio naive/briefgen:   {naive / ours:8.2f}x (target >= 2x)")
     print(f"briefgen cached:        {cached:8.3f} ms/chart (same spec again)")

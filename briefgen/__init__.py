@@ -1,9 +1,9 @@
 """briefgen: province-year records in, official briefing documents (PDF, DOCX) out.
 
-    >>> import briefgen
-    >>> data = briefgen.load("fixtures/seed-reports.yaml")
-    >>> brief = briefgen.build(data, province="Nam Định", year=2021)
-    >>> brief.save("out/nam-dinh-2021.pdf")
+>>> import briefgen
+>>> data = briefgen.load("fixtures/seed-reports.yaml")
+>>> brief = briefgen.build(data, province="Nam Định", year=2021)
+>>> brief.save("out/nam-dinh-2021.pdf")
 """
 
 from __future__ import annotations

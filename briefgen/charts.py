@@ -1,29 +1,61 @@
 """Draw chart specifications once, for every writer.
 
-Only this module imports matplotlib.  It uses the object API (``Figure`` and
-the Agg canvas), never pyplot, so no global figure state builds up over a
-batch; drawn charts are cached per process by their specification, so the
-same chart in two formats or two briefs is drawn once.  One figure gives both
-pictures: a palette PNG for DOCX and a vector SVG (text as outlines, so the
-reader needs no font) for PDF.
+A chart is laid out here, from its :class:`~briefgen.model.ChartSpec`, into a
+*scene*: a short list of vector marks (boxes, strokes, dots, labels) in points.
+Writers draw the scene with their own vector operations (the PDF gets real
+vector paths and real text in the document's font, no picture), and a PNG of
+the same scene is rasterised here for formats that want pictures (DOCX).
+
+Why not matplotlib's figures: a figure's artist layer (ticks, text layout,
+``tight_layout``, a second draw per output format) costs 60–100 ms a chart,
+more than the rest of a brief.  The charts a brief needs are simple shapes
+whose layout we know exactly, so they are laid out directly; matplotlib's Agg
+renderer (object API, no figures, no pyplot state) rasterises the shapes and
+Pillow the text.  A chart costs a few milliseconds and is cached per process,
+and, within a batch, on disk across worker processes (:func:`use_disk_cache`).
 
 A chart without enough data to show anything (see :func:`drawable`) becomes a
 sentence saying so, never an empty frame.
 
-Kinds: ``bar`` (grouped vertical bars, value labels), ``line`` (trend over
-categories, last value labelled), ``rank`` (position of the province on a
-1…N track per ranking; series 0 holds ranks, series 1 the number ranked).
+Kinds (:data:`KINDS`):
+
+``bar``
+    grouped bars with value labels, horizontal above four categories.
+``line``
+    trend over categories (years), gaps for missing values, last value labelled.
+``plan``
+    actual against plan: series 0 actual (bars), series 1 plan (a mark across
+    each bar), the attainment percentage labelled.
+``growth``
+    one bar per category, coloured by whether the change is for the better
+    (``ChartSpec.better``: ``"higher"`` or ``"lower"`` per category).
+``rank``
+    this year's rankings, one track 1…N per ranking: series 0 ranks, series 1
+    the number ranked.
+``rank_trend``
+    one ranking over the years, 1 at the top: series 0 ranks, series 1 the
+    number ranked each year; a change of that number (63 → 34 in 2025) is
+    marked and the line is not drawn across it.
+``peers``
+    every unit's value, sorted from highest, the highlighted one named, with
+    the median as a dashed line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import os
+import pickle
+import statistics
+import tempfile
 import textwrap
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from briefgen import model as m
 from briefgen import text as fmt
@@ -36,23 +68,59 @@ PALETTE_COLOURS = 64
 """Charts use a few flat colours: a 64-colour palette PNG keeps them exact (anti-aliased
 edges included) at a third of the bytes of full-colour PNG."""
 
-# Greys and one accent that stay distinguishable in black-and-white print.
+_PX = DPI / 72  # pixels per point
+
+# Greys and one accent, distinguishable by lightness alone in black-and-white print.
 INK = "#222222"
-MUTED = "#8c8c8c"
-LIGHT = "#d0d0d0"
+MUTED = "#7f7f7f"
+GRID = "#d9d9d9"
 ACCENT = "#1f4e79"
-SERIES_COLOURS = ("#1f4e79", "#9dc3e6", "#595959", "#c9c9c9")
+OTHERS = "#c4c4c4"
+WORSE = "#e8a87c"  # light, warm: reads as "not this way" in colour, as light grey in print
+SERIES_COLOURS = ("#1f4e79", "#8fb4d9", "#4d4d4d", "#c4c4c4")
 _FONT_CHOICES = ("Times New Roman", "Liberation Serif", "DejaVu Serif")
 
-KINDS: tuple[str, ...] = ("bar", "line", "rank")
+KINDS: tuple[str, ...] = ("bar", "line", "plan", "growth", "rank", "rank_trend", "peers")
 
-SVG_SALT = "briefgen"
-"""Fixed salt for the ids matplotlib writes into SVG, so the same chart gives the same bytes."""
+_TICK = 8.0  # size of axis labels, points
+_VALUE = 7.5  # size of value labels and legends
+_TITLE = 10.0
+_LINE = 9.5  # line height of wrapped category labels
+_PAD = 3.0  # inner margin of the chart box
 
-_NOT_ENOUGH = {
-    "vi": "Chưa đủ số liệu để vẽ biểu đồ",
-    "en": "Not enough data for a chart",
+_WORDS = {
+    "vi": {
+        "not_enough": "Chưa đủ số liệu để vẽ biểu đồ",
+        "rank_axis": "thứ hạng (1 là cao nhất)",
+        "actual": "Thực hiện",
+        "plan": "Kế hoạch",
+        "better": "Cải thiện",
+        "worse": "Kém đi",
+        "median": "Trung vị",
+        "peers_axis": "{n} tỉnh, thành phố, xếp từ cao xuống thấp",
+        "ranked_from": "từ {year}: {n} tỉnh, thành phố",
+        "ranked": "{n} tỉnh, thành phố",
+    },
+    "en": {
+        "not_enough": "Not enough data for a chart",
+        "rank_axis": "rank (1 is best)",
+        "actual": "Actual",
+        "plan": "Plan",
+        "better": "Better",
+        "worse": "Worse",
+        "median": "Median",
+        "peers_axis": "{n} provinces and cities, highest first",
+        "ranked_from": "from {year}: {n} ranked",
+        "ranked": "{n} ranked",
+    },
 }
+
+
+def _words(spec: m.ChartSpec) -> dict[str, str]:
+    return _WORDS["vi" if spec.lang == "vi" else "en"]
+
+
+# ----------------------------------------------------------------------------- public
 
 
 def draw_charts(document: m.Document) -> m.Document:
@@ -65,6 +133,7 @@ def draw_charts(document: m.Document) -> m.Document:
     blocks: list[m.Block] = []
     for block in document.blocks:
         if isinstance(block, m.Chart) and block.image is None:
+            check(block.spec)
             if drawable(block.spec):
                 blocks.append(replace(block, image=draw(block.spec)))
             else:
@@ -74,126 +143,78 @@ def draw_charts(document: m.Document) -> m.Document:
     return document.with_blocks(blocks)
 
 
-def drawable(spec: m.ChartSpec) -> bool:
-    """Whether ``spec`` has enough data to draw.
+def check(spec: m.ChartSpec) -> None:
+    """Raise :class:`TemplateError` for a spec no kind can draw (unknown kind,
+    wrong number of series, ``better`` or ``highlight`` out of step)."""
+    if spec.kind not in KINDS:
+        raise TemplateError(
+            f"unknown chart kind '{spec.kind}'", hint=f"use one of: {', '.join(KINDS)}"
+        )
+    wanted = {"plan": 2, "rank": 2, "rank_trend": 2, "growth": 1, "peers": 1}.get(spec.kind)
+    if wanted is not None and len(spec.series) != wanted:
+        what = {
+            "plan": "actual and plan",
+            "rank": "ranks and the number ranked",
+            "rank_trend": "ranks and the number ranked",
+            "growth": "the changes",
+            "peers": "every unit's value",
+        }[spec.kind]
+        raise TemplateError(
+            f"a {spec.kind} chart needs {wanted} series ({what}), not {len(spec.series)}"
+        )
+    for series in spec.series:
+        if len(series.values) != len(spec.categories):
+            raise TemplateError(
+                f"chart series '{series.label}' has {len(series.values)} values "
+                f"for {len(spec.categories)} categories"
+            )
+    if spec.better and len(spec.better) != len(spec.categories):
+        raise TemplateError(
+            f"chart 'better' has {len(spec.better)} entries for {len(spec.categories)} categories"
+        )
+    if any(b not in ("higher", "lower", "") for b in spec.better):
+        raise TemplateError("chart 'better' entries must be 'higher', 'lower' or empty")
+    if spec.highlight is not None and not 0 <= spec.highlight < len(spec.categories):
+        raise TemplateError(
+            f"chart highlight {spec.highlight} is not a category index "
+            f"(0 to {len(spec.categories) - 1})"
+        )
 
-    Bars need two values in all; every line needs two points of its own; a
-    rank chart needs one ranking with both its rank and the number ranked.
+
+def drawable(spec: m.ChartSpec) -> bool:
+    """Whether ``spec`` has enough data to draw: at least two points to show.
+
+    A line needs two points in every series; a plan chart one category with
+    both actual and plan; a rank chart one ranking with its rank and the number
+    ranked; a rank trend two such years; other kinds two values in all.
     """
     if spec.kind not in KINDS:
         return True  # drawing reports the unknown kind
+    values = [s.values for s in spec.series]
     if spec.kind == "line":
-        return bool(spec.series) and all(
-            sum(v is not None for v in s.values) >= 2 for s in spec.series
-        )
-    if spec.kind == "rank":
-        if len(spec.series) != 2:
+        return bool(values) and all(sum(v is not None for v in s) >= 2 for s in values)
+    if spec.kind in ("plan", "rank", "rank_trend"):
+        if len(values) != 2:
             return True  # drawing reports the malformed spec
-        pairs = zip(spec.series[0].values, spec.series[1].values, strict=False)
-        return any(r is not None and t is not None for r, t in pairs)
-    return sum(v is not None for s in spec.series for v in s.values) >= 2
+        pairs = sum(a is not None and b is not None for a, b in zip(*values, strict=False))
+        return pairs >= (2 if spec.kind == "rank_trend" else 1)
+    return sum(v is not None for s in values for v in s) >= 2
 
 
 def missing_data(block: m.Chart) -> m.Paragraph:
     """The sentence printed instead of a chart that has too little data."""
-    lang = "vi" if block.spec.lang == "vi" else "en"
     name = block.spec.title.strip() or m.plain(block.caption).strip()
-    sentence = _NOT_ENOUGH[lang]
+    sentence = _words(block.spec)["not_enough"]
     sentence += f": {name.rstrip('.')}." if name else "."
     return m.Paragraph((m.Text(sentence),))
 
 
 def draw(spec: m.ChartSpec) -> m.ChartImage:
-    """The drawn image of ``spec`` (cached per process)."""
-    if spec.kind not in KINDS:
-        raise TemplateError(
-            f"unknown chart kind '{spec.kind}'", hint=f"use one of: {', '.join(KINDS)}"
-        )
+    """The drawn image of ``spec``: cached per process, and on disk when
+    :func:`use_disk_cache` is on."""
+    check(spec)
+    _STATS.calls += 1
     return _draw_cached(spec)
-
-
-@lru_cache(maxsize=1)
-def _font_family() -> Any:
-    """Font properties of the first serif with full Vietnamese coverage.
-
-    The same order as the PDF writer's font: Times New Roman, Liberation Serif
-    (2.x covers Vietnamese, 1.x does not), then matplotlib's DejaVu Serif.
-    """
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    needed = {ord(c) for c in fmt.VIETNAMESE_LETTERS}
-    for name in _FONT_CHOICES:
-        for entry in font_manager.fontManager.ttflist:
-            if entry.name != name or entry.style != "normal" or entry.weight not in (400, "normal"):
-                continue
-            try:
-                charmap = FT2Font(entry.fname).get_charmap()
-            except (OSError, RuntimeError):
-                continue
-            if needed <= set(charmap):
-                return font_manager.FontProperties(fname=entry.fname)
-    return font_manager.FontProperties(family="DejaVu Serif")
-
-
-@lru_cache(maxsize=512)
-def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
-    from matplotlib import rc_context
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    width_in = spec.width_mm / 25.4
-    height_in = spec.height_mm / 25.4
-    figure = Figure(figsize=(width_in, height_in), dpi=DPI)
-    canvas = FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
-    _style_axes(ax)
-    number = _number_formatter(spec.lang)
-    DRAWERS[spec.kind](ax, spec, number)
-    if spec.title:
-        ax.set_title(
-            spec.title,
-            fontsize=10,
-            color=INK,
-            loc="left",
-            fontweight="bold",
-            fontproperties=_font_family(),
-        )
-    figure.tight_layout(pad=0.6)
-    figure.set_layout_engine(None)  # laid out once: saving must not lay out (draw) again
-    canvas.draw()  # type: ignore[no-untyped-call]
-    png = io.BytesIO()
-    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
-    _palette_png(rgba, canvas.get_width_height(), png)
-    svg = io.BytesIO()
-    # rcParams only for this save: the rest of the process keeps its own settings.
-    with rc_context({"svg.fonttype": "path", "svg.hashsalt": SVG_SALT}):
-        figure.savefig(svg, format="svg", metadata={"Date": None})
-    figure.clear()
-    return m.ChartImage(
-        png=png.getvalue(),
-        dpi=DPI,
-        width_mm=spec.width_mm,
-        height_mm=spec.height_mm,
-        svg=svg.getvalue(),
-    )
-
-
-def _sized(size: float) -> Any:
-    font = _font_family().copy()
-    font.set_size(size)
-    return font
-
-
-def _palette_png(rgba: Any, size: tuple[int, int], out: io.BytesIO) -> None:
-    """Write the drawn figure as a deterministic palette PNG (Pillow ships with matplotlib)."""
-    from PIL import Image
-
-    image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
-    # Fast octree: a third of median cut's time, and smaller files than median cut
-    # with ``optimize`` (which would double the cost of the save).
-    quantised = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
-    quantised.save(out, format="PNG", dpi=(DPI, DPI))
 
 
 def tick_label(value: float, lang: str) -> str:
@@ -204,196 +225,747 @@ def tick_label(value: float, lang: str) -> str:
     return fmt.number(value, lang)
 
 
-def _number_formatter(lang: str) -> Callable[[float], str]:
+# ----------------------------------------------------------------------------- caches
+
+
+@dataclass
+class _Stats:
+    calls: int = 0
+    drawn: int = 0
+    folder: Path | None = None
+
+
+_STATS = _Stats()
+_CACHE_VERSION = b"briefgen-charts-2"
+"""Part of every disk cache key: bump it when a change alters how charts look."""
+
+
+def use_disk_cache(folder: str | os.PathLike[str] | None) -> None:
+    """Share drawn charts with other processes through ``folder`` (``None``: stop).
+
+    A batch points its workers at one folder, so a chart that several briefs
+    show (the same spec) is drawn once for the whole batch.  Entries are named
+    by a hash of the spec and written atomically; the folder should be private
+    to the batch (the batch makes a temporary one).
+    """
+    _STATS.folder = Path(folder) if folder is not None else None
+
+
+def counts() -> tuple[int, int]:
+    """Charts drawn, and charts taken from a cache instead, in this process so far."""
+    return _STATS.drawn, _STATS.calls - _STATS.drawn
+
+
+@lru_cache(maxsize=512)
+def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
+    folder = _STATS.folder
+    if folder is None:
+        return _render(spec)
+    key = hashlib.sha256(_CACHE_VERSION + repr(spec).encode()).hexdigest()
+    path = folder / f"{key}.chart"
+    try:
+        image: m.ChartImage = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        pass
+    else:
+        if isinstance(image, m.ChartImage):
+            return image
+    image = _render(spec)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as out:
+            out.write(pickle.dumps(image, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(out.name, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return image
+
+
+def _render(spec: m.ChartSpec) -> m.ChartImage:
+    _STATS.drawn += 1
+    width, height = spec.width_mm * 72 / 25.4, spec.height_mm * 72 / 25.4
+    scene = _Scene(width, height)
+    LAYOUTS[spec.kind](scene, spec)
+    marks = tuple(scene.marks)
+    return m.ChartImage(
+        png=_rasterise(marks, width, height),
+        dpi=DPI,
+        width_mm=spec.width_mm,
+        height_mm=spec.height_mm,
+        scene=marks,
+    )
+
+
+# ----------------------------------------------------------------------------- fonts
+
+
+@lru_cache(maxsize=1)
+def font_files() -> tuple[str, str]:
+    """Regular and bold font files of the first serif with full Vietnamese coverage.
+
+    The same order as the PDF writer's font: Times New Roman, Liberation Serif
+    (2.x covers Vietnamese, 1.x does not), then matplotlib's DejaVu Serif.
+    """
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    needed = {ord(c) for c in fmt.VIETNAMESE_LETTERS}
+
+    def covers(path: str) -> bool:
+        try:
+            return needed <= set(FT2Font(path).get_charmap())
+        except (OSError, RuntimeError):
+            return False
+
+    for name in _FONT_CHOICES:
+        faces: dict[bool, str] = {}
+        for entry in font_manager.fontManager.ttflist:
+            if entry.name != name or entry.style != "normal":
+                continue
+            weight = entry.weight if isinstance(entry.weight, int) else 400
+            heavy = weight == 700
+            if weight in (400, 700) and heavy not in faces and covers(entry.fname):
+                faces[heavy] = entry.fname
+        if False in faces:
+            return faces[False], faces.get(True, faces[False])
+    regular = font_manager.findfont(font_manager.FontProperties(family="DejaVu Serif"))
+    bold = font_manager.findfont(font_manager.FontProperties(family="DejaVu Serif", weight="bold"))
+    return str(regular), str(bold)
+
+
+@lru_cache(maxsize=32)
+def _font(size: float, bold: bool) -> Any:
+    """A Pillow font at ``size`` points, in pixels at :data:`DPI`."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_files()[bold], size=size * _PX)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width of ``text`` in points, in the chart font."""
+    return float(_font(size, bold).getlength(text)) / _PX
+
+
+# ----------------------------------------------------------------------------- scene
+
+
+@dataclass
+class _Scene:
+    """Marks being laid out in a ``width`` × ``height`` points box."""
+
+    width: float
+    height: float
+    marks: list[m.Mark] = field(default_factory=list)
+
+    def box(self, x: float, y: float, w: float, h: float, fill: str, **kw: Any) -> None:
+        if w < 0:
+            x, w = x + w, -w
+        if h < 0:
+            y, h = y + h, -h
+        self.marks.append(m.Box(_r(x), _r(y), _r(w), _r(h), fill, **kw))
+
+    def line(
+        self,
+        points: Sequence[tuple[float, float]],
+        colour: str,
+        width: float,
+        dash: tuple[float, ...] = (),
+    ) -> None:
+        pts = tuple((_r(x), _r(y)) for x, y in points)
+        self.marks.append(m.Stroke(pts, colour, width, dash))
+
+    def dot(self, x: float, y: float, radius: float, fill: str, **kw: Any) -> None:
+        self.marks.append(m.Dot(_r(x), _r(y), radius, fill, **kw))
+
+    def label(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float = _VALUE,
+        colour: str = INK,
+        anchor: Literal["start", "middle", "end"] = "start",
+        bold: bool = False,
+    ) -> None:
+        if not text:
+            return
+        # Keep the whole label inside the box.
+        w = text_width(text, size, bold)
+        left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+        shift = max(0.0, _PAD / 2 - left) - max(0.0, left + w - (self.width - _PAD / 2))
+        self.marks.append(m.Label(_r(x + shift), _r(y), text, size, colour, anchor, bold))
+
+
+def _r(value: float) -> float:
+    """Coordinates rounded to a hundredth of a point: stable bytes, no float noise."""
+    return round(value, 2) + 0.0
+
+
+def _header(
+    scene: _Scene, spec: m.ChartSpec, left: float, legend: Sequence[tuple[str, str, str]] = ()
+) -> float:
+    """Draw title, unit and legend rows; return the y below them.
+
+    ``legend``: (kind, colour, label) items, drawn right-aligned; kinds: "box", "line",
+    "dashed" (a dashed line) and "dash" (a short upright dashed line).
+    """
+    top = scene.height - _PAD
+    if spec.title:
+        top -= _TITLE
+        scene.label(_PAD, top, spec.title, _TITLE, INK, bold=True)
+        top -= 4
+    if spec.unit or legend:
+        top -= _TICK
+        if spec.unit:
+            scene.label(left, top, spec.unit, _TICK, MUTED)
+        x = scene.width - _PAD
+        for kind, colour, text in reversed(legend):
+            x -= text_width(text, _VALUE)
+            scene.label(x, top, text, _VALUE, INK)
+            x -= 3
+            if kind == "box":
+                scene.box(x - 7, top - 0.5, 7, 7, colour)
+                x -= 7
+            elif kind == "dash":
+                scene.line(((x - 2.5, top - 1), (x - 2.5, top + 7)), colour, 0.8, (2.0, 1.5))
+                x -= 5
+            else:
+                dash = (3.0, 2.0) if kind == "dashed" else ()
+                scene.line(((x - 11, top + 2.5), (x, top + 2.5)), colour, 1.8, dash)
+                x -= 11
+            x -= 8
+        top -= 4
+    return top
+
+
+# ----------------------------------------------------------------------------- scales
+
+
+def _nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi]: steps of 1, 2, 2.5 or 5 × 10^k."""
+    if not hi > lo:
+        hi = lo + (abs(lo) or 1.0)
+    raw = (hi - lo) / target
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(f * magnitude for f in (1, 2, 2.5, 5, 10) if f * magnitude >= raw * 0.999)
+    start = math.floor(lo / step + 1e-9) * step
+    end = math.ceil(hi / step - 1e-9) * step
+    count = round((end - start) / step)
+    return [round(start + i * step, 10) + 0.0 for i in range(count + 1)]
+
+
+@dataclass
+class _Scale:
+    """Values ``lo``…``hi`` onto ``a``…``b`` points (``b < a`` inverts)."""
+
+    lo: float
+    hi: float
+    a: float
+    b: float
+
+    def __call__(self, value: float) -> float:
+        span = self.hi - self.lo or 1.0
+        return self.a + (value - self.lo) / span * (self.b - self.a)
+
+
+def _value_ticks(values: Sequence[float], zero: bool) -> list[float]:
+    lo, hi = min(values), max(values)
+    if zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    else:
+        pad = (hi - lo) * 0.12 or abs(hi) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+        if min(values) >= 0 and lo < 0:
+            lo = 0.0
+    return _nice_ticks(lo, hi)
+
+
+def _wrap(text: str, width: float, size: float = _TICK) -> list[str]:
+    """``text`` in lines no wider than ``width`` points (at most three, the last ellipsed)."""
+    if text_width(text, size) <= width:
+        return [text]
+    chars = max(4, int(len(text) * width / text_width(text, size)))
+    lines = textwrap.wrap(text, chars) or [text]
+    if len(lines) > 3:
+        lines = [*lines[:2], lines[2].rstrip(" ,;") + "…"]
+    return lines
+
+
+# ----------------------------------------------------------------------------- layouts
+
+
+@dataclass(frozen=True)
+class _Bar:
+    """One bar to draw: where in its category, its value, colour and label."""
+
+    category: int
+    offset: float  # centre within the category slot, -0.5…0.5
+    width: float  # fraction of the slot
+    value: float
+    colour: str
+    label: str
+
+
+def _bars(
+    scene: _Scene,
+    spec: m.ChartSpec,
+    bars: Sequence[_Bar],
+    top: float,
+    horizontal: bool,
+    marks: Sequence[tuple[int, float]] = (),
+    labels: Sequence[str] | None = None,
+) -> _Scale:
+    """Lay out bars on a value axis from zero; ``marks`` are (category, value)
+    plan marks drawn across the slot.  Returns the value scale."""
+    number = _number(spec.lang)
+    values = [b.value for b in bars] + [v for _, v in marks]
+    ticks = _value_ticks(values, zero=True)
+    tick_texts = [number(t) for t in ticks]
+    names = list(spec.categories if labels is None else labels)
+    n = len(names)
+    negative = any(b.value < 0 for b in bars)
+    if horizontal:
+        wrapped = [_wrap(c, scene.width * 0.34) for c in names]
+        left = _PAD + max(text_width(line, _TICK) for lines in wrapped for line in lines) + 6
+        bottom = _PAD + _TICK + 4
+        right = scene.width - _PAD - 2
+        pos_room = max((text_width(b.label, _VALUE) for b in bars if b.value >= 0), default=0)
+        neg_room = max((text_width(b.label, _VALUE) for b in bars if b.value < 0), default=0)
+        scale = _Scale(
+            ticks[0], ticks[-1], left + (neg_room + 4 if negative else 0), right - pos_room - 4
+        )
+        slot = (top - bottom) / n
+        for t, text in zip(ticks, tick_texts, strict=True):
+            x = scale(t)
+            scene.line(((x, bottom), (x, top)), GRID, 0.5)
+            scene.label(x, bottom - _TICK - 1, text, _TICK, MUTED, "middle")
+        for i, lines in enumerate(wrapped):
+            middle = top - slot * (i + 0.5)
+            first = middle + (len(lines) - 1) * _LINE / 2 - 2.8
+            for j, line in enumerate(lines):
+                scene.label(left - 5, first - j * _LINE, line, _TICK, INK, "end")
+        for bar in bars:
+            middle = top - slot * (bar.category + 0.5 + bar.offset)
+            h = slot * bar.width
+            scene.box(scale(0), middle - h / 2, scale(bar.value) - scale(0), h, bar.colour)
+            if bar.value >= 0:
+                scene.label(scale(bar.value) + 3, middle - 2.6, bar.label, _VALUE, INK, "start")
+            else:
+                scene.label(scale(bar.value) - 3, middle - 2.6, bar.label, _VALUE, INK, "end")
+        scene.line(((scale(0), bottom), (scale(0), top)), MUTED, 0.7)
+        return scale
+    left = _PAD + max(text_width(t, _TICK) for t in tick_texts) + 5
+    right = scene.width - _PAD - 2
+    slot = (right - left) / n
+    wrapped = [_wrap(c, slot * 0.95) for c in names]
+    depth = max(len(lines) for lines in wrapped)
+    bottom = _PAD + depth * _LINE + 3
+    scale = _Scale(ticks[0], ticks[-1], bottom + (11 if negative else 0), top - 11)
+    for t, text in zip(ticks, tick_texts, strict=True):
+        y = scale(t)
+        scene.line(((left, y), (right, y)), GRID, 0.5)
+        scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
+    for i, lines in enumerate(wrapped):
+        for j, line in enumerate(lines):
+            scene.label(left + slot * (i + 0.5), bottom - 9 - j * _LINE, line, _TICK, INK, "middle")
+    for bar in bars:
+        middle = left + slot * (bar.category + 0.5 + bar.offset)
+        w = slot * bar.width
+        scene.box(middle - w / 2, scale(0), w, scale(bar.value) - scale(0), bar.colour)
+    for category, value in marks:
+        middle = left + slot * (category + 0.5)
+        w = slot * 0.62
+        scene.line(((middle - w / 2, scale(value)), (middle + w / 2, scale(value))), INK, 1.6)
+    for bar in bars:
+        middle = left + slot * (bar.category + 0.5 + bar.offset)
+        if bar.value >= 0:
+            above = max([bar.value] + [v for c, v in marks if c == bar.category])
+            scene.label(middle, scale(above) + 2.5, bar.label, _VALUE, INK, "middle")
+        else:
+            scene.label(middle, scale(bar.value) - 8.5, bar.label, _VALUE, INK, "middle")
+    scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
+    return scale
+
+
+def _number(lang: str) -> Callable[[float], str]:
     def number(value: float) -> str:
         return tick_label(value, lang)
 
     return number
 
 
-def _style_axes(ax: Any) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color(MUTED)
-        ax.spines[side].set_linewidth(0.6)
-    ax.tick_params(colors=INK, labelsize=8, width=0.6, length=3)
-    for label in ax.get_xticklabels() + ax.get_yticklabels():
-        label.set_fontproperties(_sized(8))
-
-
-def _apply_font(ax: Any) -> None:
-    for label in ax.get_xticklabels() + ax.get_yticklabels():
-        label.set_fontproperties(_sized(8))
-
-
-def _bar(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
+def _bar(scene: _Scene, spec: m.ChartSpec) -> None:
     """Grouped bars with value labels; horizontal when more than four categories,
     so long Vietnamese labels stay readable instead of overlapping."""
-    from matplotlib.ticker import FuncFormatter
-
-    horizontal = len(spec.categories) > 4
+    number = _number(spec.lang)
     count = len(spec.series) or 1
-    width = 0.8 / count
-    positions = list(range(len(spec.categories)))
-    values = [v for s in spec.series for v in s.values if v is not None]
-    top = max([*values, 0.0]) or 1.0
-    bottom = min([*values, 0.0])
-    label_font = _sized(7.5)
+    width = 0.72 / count
+    bars: list[_Bar] = []
     for index, series in enumerate(spec.series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
-        for at, value, category in zip(offsets, series.values, positions, strict=True):
+        for category, value in enumerate(series.values):
             if value is None:
                 continue  # a gap, never a zero bar
             face = colour
             if count == 1 and spec.highlight is not None:
-                face = ACCENT if category == spec.highlight else "#9dc3e6"
-            if horizontal:
-                ax.barh(at, value, width * 0.9, color=face, edgecolor=INK, linewidth=0.4)
-                ax.annotate(
-                    number(value),
-                    (value, at),
-                    xytext=(3 if value >= 0 else -3, 0),
-                    textcoords="offset points",
-                    ha="left" if value >= 0 else "right",
-                    va="center",
-                    color=INK,
-                    fontproperties=label_font,
-                )
-            else:
-                ax.bar(at, value, width * 0.9, color=face, edgecolor=INK, linewidth=0.4)
-                ax.annotate(
-                    number(value),
-                    (at, value),
-                    xytext=(0, 2 if value >= 0 else -2),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom" if value >= 0 else "top",
-                    color=INK,
-                    fontproperties=label_font,
-                )
-    span = (bottom * 1.25 if bottom < 0 else 0, top * 1.18)
-    labels = [textwrap.fill(c, 30 if horizontal else 16) for c in spec.categories]
-    value_axis = ax.xaxis if horizontal else ax.yaxis
-    value_axis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
-    if horizontal:
-        ax.set_yticks(positions, labels)
-        ax.invert_yaxis()  # first category at the top, as read
-        ax.set_xlim(*span)
-        ax.grid(axis="x", color=LIGHT, linewidth=0.5)
-        if spec.unit:
-            ax.set_xlabel(spec.unit, color=INK, fontproperties=_sized(8))
-    else:
-        ax.set_xticks(positions, labels)
-        ax.set_ylim(*span)
-        ax.grid(axis="y", color=LIGHT, linewidth=0.5)
-        if spec.unit:
-            ax.set_ylabel(spec.unit, color=INK, fontproperties=_sized(8))
-    if bottom < 0:
-        (ax.axvline if horizontal else ax.axhline)(0, color=MUTED, linewidth=0.6)
-    ax.set_axisbelow(True)
-    if count > 1:
-        from matplotlib.patches import Patch
-
-        keys = [
-            Patch(
-                facecolor=SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                edgecolor=INK,
-                linewidth=0.4,
-                label=s.label,
-            )
-            for i, s in enumerate(spec.series)
-        ]
-        ax.legend(handles=keys, frameon=False, prop=_sized(7.5))
-    _apply_font(ax)
+                face = ACCENT if category == spec.highlight else SERIES_COLOURS[1]
+            offset = -0.36 + width * (index + 0.5)
+            bars.append(_Bar(category, offset, width * 0.92, value, face, number(value)))
+    legend = [
+        ("box", SERIES_COLOURS[i % len(SERIES_COLOURS)], s.label) for i, s in enumerate(spec.series)
+    ]
+    horizontal = len(spec.categories) > 4
+    top = _header(scene, spec, _PAD, legend if count > 1 else ())
+    _bars(scene, spec, bars, top, horizontal)
 
 
-def _line(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
-    from matplotlib.ticker import FuncFormatter
+def _growth(scene: _Scene, spec: m.ChartSpec) -> None:
+    """Changes as bars from zero, dark when for the better, light when for the worse."""
+    words = _words(spec)
+    bars: list[_Bar] = []
+    seen: set[str] = set()
+    for category, value in enumerate(spec.series[0].values):
+        if value is None:
+            continue
+        better = spec.better[category] if spec.better else ""
+        if not better or value == 0:
+            colour = MUTED
+        elif (value > 0) == (better == "higher"):
+            colour, mood = ACCENT, "better"
+            seen.add(mood)
+        else:
+            colour, mood = WORSE, "worse"
+            seen.add(mood)
+        text = fmt.signed_percent(value, spec.lang) if spec.unit and "%" in spec.unit else None
+        text = text or (("+" if value > 0 else "") + tick_label(value, spec.lang))
+        bars.append(_Bar(category, 0.0, 0.6, value, colour, text))
+    legend = [("box", c, words[k]) for k, c in (("better", ACCENT), ("worse", WORSE)) if k in seen]
+    top = _header(scene, spec, _PAD, legend)
+    _bars(scene, spec, bars, top, horizontal=len(spec.categories) > 4)
 
-    positions = list(range(len(spec.categories)))
+
+def _plan(scene: _Scene, spec: m.ChartSpec) -> None:
+    """Actual as bars, plan as a mark across each bar, attainment labelled."""
+    words = _words(spec)
+    actual, plan = spec.series[0].values, spec.series[1].values
+    bars: list[_Bar] = []
+    marks: list[tuple[int, float]] = []
+    for category, (done, aim) in enumerate(zip(actual, plan, strict=True)):
+        if aim is not None:
+            marks.append((category, aim))
+        if done is None:
+            continue
+        label = tick_label(done, spec.lang)
+        if aim:
+            label = fmt.percent(round(done / aim * 100, 1), spec.lang)
+        bars.append(_Bar(category, 0.0, 0.46, done, ACCENT, label))
+    legend = [
+        ("box", ACCENT, spec.series[0].label or words["actual"]),
+        ("line", INK, spec.series[1].label or words["plan"]),
+    ]
+    top = _header(scene, spec, _PAD, legend)
+    _bars(scene, spec, bars, top, horizontal=False, marks=marks)
+
+
+def _line(scene: _Scene, spec: m.ChartSpec) -> None:
+    """Trend over the categories: one line per series, gaps where values are missing,
+    every point marked and the last one labelled."""
+    number = _number(spec.lang)
+    values = [v for s in spec.series for v in s.values if v is not None]
+    ticks = _value_ticks(values, zero=False)
+    texts = [number(t) for t in ticks]
+    legend = [
+        ("line", SERIES_COLOURS[i % len(SERIES_COLOURS)], s.label)
+        for i, s in enumerate(spec.series)
+    ]
+    top = _header(scene, spec, _PAD, legend if len(spec.series) > 1 else ())
+    left = _PAD + max(text_width(t, _TICK) for t in texts) + 5
+    right = scene.width - _PAD - 2
+    n = len(spec.categories)
+    slot = (right - left) / n
+    bottom = _PAD + _LINE + 3
+    scale = _Scale(ticks[0], ticks[-1], bottom, top - 11)
+    for t, text in zip(ticks, texts, strict=True):
+        y = scale(t)
+        scene.line(((left, y), (right, y)), GRID, 0.5)
+        scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
+    scene.line(((left, bottom), (right, bottom)), MUTED, 0.7)
+    for i, category in enumerate(spec.categories):
+        scene.label(left + slot * (i + 0.5), bottom - 9, category, _TICK, INK, "middle")
     for index, series in enumerate(spec.series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        ys = [math.nan if v is None else v for v in series.values]  # NaN breaks the line
-        ax.plot(
-            positions,
-            ys,
-            color=colour,
-            linewidth=1.4,
-            marker="o",
-            markersize=3.5,
-            label=series.label,
-        )
+        points = [
+            None if v is None else (left + slot * (i + 0.5), scale(v))
+            for i, v in enumerate(series.values)
+        ]
+        run: list[tuple[float, float]] = []
+        for point in [*points, None]:
+            if point is None:
+                if len(run) > 1:
+                    scene.line(run, colour, 1.4)
+                run = []
+            else:
+                run.append(point)
+        for point in points:
+            if point is not None:
+                scene.dot(*point, 2.0, colour)
         last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
         if last is not None:
             value = series.values[last]
-            assert value is not None
-            ax.annotate(
-                number(value),
-                (last, value),
-                xytext=(0, 5),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7.5,
-                color=INK,
-                fontweight="bold",
-                fontproperties=_font_family(),
-            )
-    ax.set_xticks(positions, list(spec.categories))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
-    ax.grid(axis="y", color=LIGHT, linewidth=0.5)
-    ax.margins(x=0.08, y=0.2)
-    if spec.unit:
-        ax.set_ylabel(spec.unit, color=INK, fontproperties=_sized(8))
-    if len(spec.series) > 1:
-        ax.legend(fontsize=7.5, frameon=False, prop=_sized(7.5))
-    _apply_font(ax)
+            assert value is not None and points[last] is not None
+            x, y = points[last]  # type: ignore[misc]
+            scene.label(x, y + 5, number(value), _VALUE, INK, "middle", bold=True)
 
 
-def _rank(ax: Any, spec: m.ChartSpec, number: Callable[[float], str]) -> None:
-    if len(spec.series) != 2:
-        raise TemplateError("a rank chart needs two series: ranks and the number ranked")
+def _rank(scene: _Scene, spec: m.ChartSpec) -> None:
+    """This year's rankings: a track 1…N per ranking with the position marked."""
     ranks, totals = spec.series[0].values, spec.series[1].values
-    rows = list(range(len(spec.categories)))[::-1]  # first category at the top
-    widest = max((t for t in totals if t is not None), default=63)
-    for row, rank, total in zip(rows, ranks, totals, strict=True):
+    top = _header(scene, spec, _PAD)
+    widest = int(max((t for t in totals if t is not None), default=63))
+    left = _PAD + max(text_width(c, _TICK) for c in spec.categories) + 8
+    right = scene.width - _PAD - 8
+    bottom = _PAD + 2 * _TICK + 6
+    scale = _Scale(1, widest, left, right)
+    slot = (top - bottom) / max(1, len(spec.categories))
+    ticks = [1, *range(10, widest + 1, 10)]
+    for t in ticks:
+        scene.label(scale(t), bottom - _TICK - 1, str(t), _TICK, MUTED, "middle")
+    scene.label((left + right) / 2, _PAD + 1, _words(spec)["rank_axis"], _TICK, INK, "middle")
+    for row, (name, rank, total) in enumerate(zip(spec.categories, ranks, totals, strict=True)):
+        y = top - slot * (row + 0.62)
+        scene.label(left - 8, y - 2.8, name, _TICK, INK, "end")
         if rank is None or total is None:
             continue
-        ax.plot([1, total], [row, row], color=LIGHT, linewidth=5, solid_capstyle="round")
-        ax.plot(
-            [rank],
-            [row],
-            marker="o",
-            markersize=7,
-            color=ACCENT,
-            markeredgecolor=INK,
-            markeredgewidth=0.5,
-        )
-        ax.annotate(
+        scene.line(((scale(1), y), (scale(total), y)), GRID, 4.5)
+        scene.dot(scale(rank), y, 3.4, ACCENT, stroke=INK, line_width=0.5)
+        scene.label(scale(rank), y + 6, f"{int(rank)}/{int(total)}", _TICK, INK, "middle", True)
+
+
+def _rank_trend(scene: _Scene, spec: m.ChartSpec) -> None:
+    """One ranking over the years, 1 at the top; where the number ranked changes
+    (63 → 34 in 2025) a dashed line marks it and the ranks are not joined across it."""
+    words = _words(spec)
+    ranks, totals = spec.series[0].values, spec.series[1].values
+    changes: list[tuple[int, float]] = []  # (category, number ranked from then on)
+    previous: float | None = None
+    for i, total in enumerate(totals):
+        if total is not None:
+            if previous is not None and total != previous:
+                changes.append((i, total))
+            previous = total
+    legend = [
+        ("dash", MUTED, words["ranked_from"].format(year=spec.categories[i], n=int(total)))
+        for i, total in changes
+    ]
+    top = _header(scene, replace(spec, unit=spec.unit or words["rank_axis"]), _PAD, legend)
+    deepest = int(max((t for t in totals if t is not None), default=63))
+    ticks = [1] + [t for t in _nice_ticks(0, deepest) if 0 < t <= deepest and t != 1]
+    left = _PAD + max(text_width(str(int(t)), _TICK) for t in ticks) + 5
+    right = scene.width - _PAD - 2
+    bottom = _PAD + _LINE + 3
+    n = len(spec.categories)
+    slot = (right - left) / n
+    scale = _Scale(1, deepest, top - 12, bottom + 4)  # inverted: 1 at the top
+    for t in ticks:
+        y = scale(t)
+        scene.line(((left, y), (right, y)), GRID, 0.5)
+        scene.label(left - 4, y - 2.8, str(int(t)), _TICK, MUTED, "end")
+    scene.line(((left, bottom), (right, bottom)), MUTED, 0.7)
+    for i, category in enumerate(spec.categories):
+        scene.label(left + slot * (i + 0.5), bottom - 9, category, _TICK, INK, "middle")
+    for i, _ in changes:
+        x = left + slot * i
+        scene.line(((x, bottom), (x, top - 2)), MUTED, 0.8, (3.0, 2.0))
+    runs: list[list[tuple[float, float]]] = []
+    last_total: float | None = None
+    for i, (rank, total) in enumerate(zip(ranks, totals, strict=True)):
+        if rank is None or total is None:
+            last_total = None
+            runs.append([])
+            continue
+        point = (left + slot * (i + 0.5), scale(rank))
+        if not runs or total != last_total:
+            runs.append([])
+        runs[-1].append(point)
+        last_total = total
+    for run in runs:
+        if len(run) > 1:
+            scene.line(run, ACCENT, 1.4)
+    for i, (rank, total) in enumerate(zip(ranks, totals, strict=True)):
+        if rank is None or total is None:
+            continue
+        x, y = left + slot * (i + 0.5), scale(rank)
+        scene.dot(x, y, 2.6, ACCENT, stroke=INK, line_width=0.4)
+        scene.label(
+            x,
+            y - 10 if rank <= 3 else y + 5,
             f"{int(rank)}/{int(total)}",
-            (rank, row),
-            xytext=(0, 6),
-            textcoords="offset points",
-            ha="center",
-            fontsize=8,
-            color=INK,
-            fontweight="bold",
-            fontproperties=_font_family(),
+            _VALUE,
+            INK,
+            "middle",
+            bold=i == len(ranks) - 1,
         )
-    ax.set_yticks(rows, list(spec.categories))
-    ax.set_xlim(0, widest + 1)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xticks([1, 10, 20, 30, 40, 50, 60][: 1 + int(widest) // 10])
-    ax.spines["left"].set_visible(False)
-    ax.tick_params(axis="y", length=0)
-    label = "thứ hạng (1 là cao nhất)" if spec.lang == "vi" else "rank (1 is best)"
-    ax.set_xlabel(label, color=INK, fontproperties=_sized(8))
-    _apply_font(ax)
 
 
-DRAWERS: dict[str, Callable[[Any, m.ChartSpec, Callable[[float], str]], None]] = {
+def _peers(scene: _Scene, spec: m.ChartSpec) -> None:
+    """Every unit's value, highest first; the highlighted one named; median dashed."""
+    words = _words(spec)
+    number = _number(spec.lang)
+    present = [(v, i) for i, v in enumerate(spec.series[0].values) if v is not None]
+    order = sorted(present, key=lambda p: (-p[0], spec.categories[p[1]]))
+    values = [v for v, _ in order]
+    ticks = _value_ticks(values, zero=True)
+    texts = [number(t) for t in ticks]
+    median = statistics.median(values)
+    legend = [("dashed", INK, f"{words['median']}: {number(median)}")]
+    top = _header(scene, spec, _PAD, legend)
+    left = _PAD + max(text_width(t, _TICK) for t in texts) + 5
+    right = scene.width - _PAD - 2
+    bottom = _PAD + _LINE + 3
+    scale = _Scale(ticks[0], ticks[-1], bottom, top - 11)
+    for t, text in zip(ticks, texts, strict=True):
+        y = scale(t)
+        scene.line(((left, y), (right, y)), GRID, 0.5)
+        scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
+    slot = (right - left) / len(order)
+    chosen: tuple[float, float, str] | None = None
+    for k, (value, index) in enumerate(order):
+        x = left + slot * k
+        mine = index == spec.highlight
+        scene.box(
+            x + slot * 0.12,
+            scale(0),
+            slot * 0.76,
+            scale(value) - scale(0),
+            ACCENT if mine else OTHERS,
+        )
+        if mine:
+            name = f"{spec.categories[index]}: {number(value)}"
+            chosen = (x + slot / 2, scale(max(value, 0)), name)
+    scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
+    scene.line(((left, scale(median)), (right, scale(median))), INK, 0.9, (4.0, 2.5))
+    axis = words["peers_axis"].format(n=len(order))
+    scene.label((left + right) / 2, bottom - 9, axis, _TICK, INK, "middle")
+    if chosen is not None:
+        x, y, text = chosen
+        scene.line(((x, y + 1.5), (x, y + 7)), INK, 0.6)
+        anchor: Literal["start", "middle", "end"] = "middle"
+        if x - left < (right - left) * 0.2:
+            anchor = "start"
+        elif right - x < (right - left) * 0.2:
+            anchor = "end"
+        scene.label(x, y + 9, text, _VALUE, INK, anchor, bold=True)
+
+
+LAYOUTS: dict[str, Callable[[_Scene, m.ChartSpec], None]] = {
     "bar": _bar,
     "line": _line,
+    "plan": _plan,
+    "growth": _growth,
     "rank": _rank,
+    "rank_trend": _rank_trend,
+    "peers": _peers,
 }
+
+
+# ----------------------------------------------------------------------------- raster
+
+
+@lru_cache(maxsize=64)
+def _rgb(colour: str) -> tuple[float, float, float]:
+    value = int(colour.lstrip("#"), 16)
+    return ((value >> 16) / 255, ((value >> 8) & 255) / 255, (value & 255) / 255)
+
+
+def _rasterise(scene: Sequence[m.Mark], width: float, height: float) -> bytes:
+    """The scene as a palette PNG at :data:`DPI`: shapes anti-aliased by matplotlib's
+    Agg renderer (no figure), text by Pillow's FreeType in the chart font."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.path import Path as MplPath
+    from matplotlib.transforms import Affine2D
+    from PIL import Image, ImageDraw
+
+    size = (round(width * _PX), round(height * _PX))
+    renderer: Any = RendererAgg(size[0], size[1], DPI)  # type: ignore[no-untyped-call]
+    to_pixels = Affine2D().scale(_PX)
+    gc = renderer.new_gc()
+    gc.set_antialiased(True)
+    gc.set_linewidth(0)
+    renderer.draw_path(
+        gc, MplPath.unit_rectangle(), Affine2D().scale(size[0], size[1]), (1.0, 1.0, 1.0)
+    )
+    texts: list[m.Label] = []
+    for mark in scene:
+        if isinstance(mark, m.Label):
+            texts.append(mark)
+            continue
+        gc = renderer.new_gc()
+        gc.set_antialiased(True)
+        gc.set_joinstyle("round")
+        if isinstance(mark, m.Box):
+            path = MplPath(
+                [
+                    (mark.x, mark.y),
+                    (mark.x + mark.width, mark.y),
+                    (mark.x + mark.width, mark.y + mark.height),
+                    (mark.x, mark.y + mark.height),
+                    (mark.x, mark.y),
+                ],
+                closed=True,
+            )
+            gc.set_linewidth(mark.line_width)
+            gc.set_snap(True)
+            if mark.stroke:
+                gc.set_foreground(_rgb(mark.stroke))
+            renderer.draw_path(gc, path, to_pixels, _rgb(mark.fill))
+        elif isinstance(mark, m.Stroke):
+            gc.set_linewidth(mark.line_width)
+            gc.set_foreground(_rgb(mark.colour))
+            gc.set_capstyle("butt" if mark.dash or len(mark.points) == 2 else "round")
+            if mark.dash:
+                gc.set_dashes(0, list(mark.dash))
+            renderer.draw_path(gc, MplPath(mark.points), to_pixels, None)
+        elif isinstance(mark, m.Dot):
+            circle = MplPath.circle((mark.x, mark.y), mark.radius)
+            gc.set_linewidth(mark.line_width)
+            if mark.stroke:
+                gc.set_foreground(_rgb(mark.stroke))
+            renderer.draw_path(gc, circle, to_pixels, _rgb(mark.fill))
+    image = Image.frombuffer("RGBA", size, renderer.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = image.convert("RGB")
+    pen = ImageDraw.Draw(image)
+    anchors = {"start": "ls", "middle": "ms", "end": "rs"}
+    for label in texts:
+        pen.text(
+            (label.x * _PX, size[1] - label.y * _PX),
+            label.text,
+            font=_font(label.size, label.bold),
+            fill=label.colour,
+            anchor=anchors[label.anchor],
+        )
+    # Fast octree: a third of median cut's time, smaller files than median cut.
+    quantised = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
+    _snap_palette(quantised, scene)
+    out = io.BytesIO()
+    quantised.save(out, format="PNG", dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def _snap_palette(picture: Any, scene: Sequence[m.Mark]) -> None:
+    """Set palette entries that octree averaging moved a little off a colour of the
+    scene (or white) back to that colour: a white ground stays 255, bars keep their hue."""
+    used = {"#ffffff"}
+    for mark in scene:
+        used.update(
+            c for c in (getattr(mark, "fill", None), getattr(mark, "colour", None),
+                        getattr(mark, "stroke", None)) if c
+        )  # fmt: skip
+    targets = [tuple(round(v * 255) for v in _rgb(c)) for c in sorted(used)]
+    palette = picture.getpalette()
+    for start in range(0, len(palette), 3):
+        entry = palette[start : start + 3]
+        for target in targets:
+            if max(abs(a - b) for a, b in zip(entry, target, strict=True)) <= 6:
+                palette[start : start + 3] = target
+                break
+    picture.putpalette(palette)

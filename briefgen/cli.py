@@ -220,7 +220,8 @@ def _parser() -> argparse.ArgumentParser:
         "--pattern", help="file names, default {code}-{slug}-{year}-{template}.{ext}"
     )
     batch.add_argument(
-        "--skip-existing", action="store_true",
+        "--skip-existing",
+        action="store_true",
         help="keep files an earlier run made from the same input (checked by SHA-256)",
     )
     _data_options(batch)
@@ -235,7 +236,9 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("templates", help="list built-in and user templates")
     listing.add_argument(
-        "--path", action="append", metavar="DIR",
+        "--path",
+        action="append",
+        metavar="DIR",
         help="also list template folders in DIR (repeatable; $BRIEFGEN_TEMPLATE_PATH too)",
     )
     listing.set_defaults(handler=_cmd_templates)

@@ -240,10 +240,13 @@ class Series:
 class ChartSpec:
     """What a chart shows, independent of how it is drawn.
 
-    ``kind``: ``"bar"``, ``"line"`` or another kind known to ``briefgen.charts``.
-    ``categories``: x-axis labels (years, provinces).  ``unit``: label of the
-    value axis (``None`` for none).  ``highlight``: index of the category to
-    emphasise (``None`` for none).  ``lang``: number format of labels.
+    ``kind``: one of ``briefgen.charts.KINDS`` (``"bar"``, ``"line"``,
+    ``"growth"``…).  ``categories``: labels of the category axis (years,
+    indicators, provinces).  ``unit``: label of the value axis (``None`` for
+    none).  ``highlight``: index of the category to emphasise (``None`` for
+    none).  ``better``: for each category, ``"higher"`` or ``"lower"`` (which
+    direction is good; ``""`` when neither), or empty when not known.
+    ``lang``: number format of labels.
     """
 
     kind: str
@@ -255,22 +258,80 @@ class ChartSpec:
     lang: str = "vi"
     width_mm: float = 150.0
     height_mm: float = 70.0
+    better: tuple[str, ...] = ()
+
+
+# A drawn chart is a scene: a few kinds of marks in points, origin at the bottom
+# left of the chart's box.  Writers draw scenes with their own vector operations.
+
+
+@dataclass(frozen=True)
+class Box:
+    """A filled rectangle (bars, backgrounds, legend keys)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+    stroke: str | None = None
+    line_width: float = 0.0
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """An open polyline: axes, grid lines, trend lines, reference lines.
+    ``dash``: on/off lengths in points (empty for solid)."""
+
+    points: tuple[tuple[float, float], ...]
+    colour: str
+    line_width: float
+    dash: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dot:
+    """A filled circle with an optional outline (points on a line, rank markers)."""
+
+    x: float
+    y: float
+    radius: float
+    fill: str
+    stroke: str | None = None
+    line_width: float = 0.0
+
+
+@dataclass(frozen=True)
+class Label:
+    """One line of text; ``(x, y)`` is on the baseline at the ``anchor``
+    (``"start"``, ``"middle"`` or ``"end"`` of the text)."""
+
+    x: float
+    y: float
+    text: str
+    size: float
+    colour: str
+    anchor: Literal["start", "middle", "end"] = "start"
+    bold: bool = False
+
+
+Mark: TypeAlias = Box | Stroke | Dot | Label
 
 
 @dataclass(frozen=True)
 class ChartImage:
     """A chart drawn once and shared by every writer.
 
-    ``png``: raster bytes for formats that want pictures, drawn at ``dpi`` for
-    ``width_mm`` × ``height_mm``.  ``svg``: vector drawing of the same chart
-    (``None`` when not drawn).
+    ``scene``: the chart as vector marks, ``width_mm`` × ``height_mm``, in
+    drawing order (what PDF draws).  ``png``: the same scene rasterised at
+    ``dpi`` for formats that want pictures (DOCX).
     """
 
     png: bytes
     dpi: int
     width_mm: float
     height_mm: float
-    svg: bytes | None = None
+    scene: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -582,6 +643,8 @@ def _dump_block(block: Block, pad: str) -> list[str]:
                 f"{' drawn' if image else ''}",
                 f"{pad}  categories {', '.join(spec.categories)}",
             ]
+            if spec.better:
+                out.append(f"{pad}  better {', '.join(b or '—' for b in spec.better)}")
             for series in spec.series:
                 values = ", ".join("—" if v is None else f"{v:.12g}" for v in series.values)
                 out.append(f"{pad}  series {series.label!r}: {values}")

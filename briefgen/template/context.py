@@ -337,9 +337,10 @@ class Figures(Mapping[str, Fig]):
         return [f for f in self._figures.values() if f.indicator.section == name]
 
     def having(self, attribute: str) -> list[Fig]:
-        """Figures whose observation reports ``attribute`` (e.g. "plan_pct", "yoy_pct")."""
-        if attribute == "yoy":
-            return [f for f in self._figures.values() if f.yoy is not None]
+        """Figures whose observation reports ``attribute`` (e.g. "plan_pct", "yoy_pct"),
+        or that have growth ("yoy") or plan attainment ("attainment"), reported or derived."""
+        if attribute in ("yoy", "attainment"):
+            return [f for f in self._figures.values() if getattr(f, attribute) is not None]
         return [f for f in self._figures.values() if getattr(f.obs, attribute) is not None]
 
 
@@ -468,6 +469,7 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
         "report": _report(record.report, unit, record.year),
         "catalogue": catalogue,
         "history": _History(dataset, unit),
+        "peers": _Peers(dataset, unit, record.year),
         "goals": [
             Goal(
                 t,
@@ -494,3 +496,24 @@ class _History:
             (year, getattr(obs, field))
             for year, obs in self._dataset.history(self._unit, indicator)
         ]
+
+
+class _Peers:
+    """``peers("phone_subscribers")`` → [(unit name, value, is this unit), …]: every
+    unit of the dataset reporting the figure in the record's year, by name."""
+
+    def __init__(self, dataset: Dataset, unit: provinces.Unit, year: int):
+        self._dataset = dataset
+        self._unit = unit
+        self._year = year
+
+    def __call__(self, indicator: str, field: str = "value") -> list[tuple[str, float, bool]]:
+        rows: list[tuple[str, float, bool]] = []
+        for entry in self._dataset.entries:
+            if entry.record.year != self._year:
+                continue
+            obs = entry.record.observations.get(indicator)
+            value = getattr(obs, field) if obs is not None else None
+            if value is not None:
+                rows.append((entry.unit.name, float(value), entry.unit.code == self._unit.code))
+        return sorted(rows, key=lambda row: row[0])

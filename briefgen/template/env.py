@@ -522,9 +522,7 @@ def discover(extra: Sequence[str | Path] = ()) -> list[Listing]:
             except TemplateError as error:
                 found.append(Listing(folder.name, f"(broken: {error})", folder, False))
                 continue
-            found.append(
-                Listing(config.name, config.description, folder, False, config.extends)
-            )
+            found.append(Listing(config.name, config.description, folder, False, config.extends))
     return found
 
 
@@ -618,8 +616,12 @@ def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
     )
     (folder / ENTRY).write_text(
         _SCAFFOLD_ENTRY.format(
-            name=name, base=parent.folder.name, entry=parent.config.entry, block=first,
-            blocks=", ".join(blocks), body=body,
+            name=name,
+            base=parent.folder.name,
+            entry=parent.config.entry,
+            block=first,
+            blocks=", ".join(blocks),
+            body=body,
         ),
         "utf-8",
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from xml.parsers import expat
 
+from briefgen import charts
 from briefgen import model as m
 from briefgen.errors import Location, TemplateError
 
@@ -273,12 +274,14 @@ class _Converter:
         if not kind:
             raise self.error(element, "<chart> needs a kind")
         categories: list[str] = []
+        better: list[str] = []
         series: list[m.Series] = []
         caption: m.Inlines = ()
         for child in self.children(element, ("x", "series", "caption")):
             if child.tag == "x":
-                self.check_attrs(child, ())
+                self.check_attrs(child, ("better",))
                 categories.append(m.plain(self.inlines(child)))
+                better.append(self.choice(child, "better", ("higher", "lower", "")) or "")
             elif child.tag == "caption":
                 self.check_attrs(child, ())
                 caption = self.inlines(child)
@@ -307,7 +310,12 @@ class _Converter:
             lang=element.attrs.get("lang", "vi"),
             width_mm=self.number(element, "width", 150.0) or 150.0,
             height_mm=self.number(element, "height", 70.0) or 70.0,
+            better=tuple(better) if any(better) else (),
         )
+        try:
+            charts.check(spec)
+        except TemplateError as error:
+            raise self.error(element, error.message, error.hint) from None
         return m.Chart(spec, caption)
 
     def text_number(self, element: Element) -> float | None:

@@ -20,7 +20,6 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Final, TypeAlias, assert_never
 from xml.sax.saxutils import escape
 
@@ -732,15 +731,11 @@ class _StoryBuilder:
             self.layout.text_height * _CHART_CAPTION_RESERVE / height,
         )
         picture: Flowable
-        if image.svg is not None:
-            # Vector: sharp at any zoom and in print, no picture in the file.
-            try:
-                drawing = _svg_drawing(image.svg)
-            except Exception as error:  # svglib and lxml raise many kinds for bad bytes
-                raise OutputError(
-                    f"chart '{block.spec.title}' has an unreadable drawing", where
-                ) from error
-            picture = _VectorChart(drawing, width * scale, height * scale)
+        if image.scene:
+            # Vector: sharp at any zoom and in print, real text, no picture in the file.
+            picture = _SceneChart(
+                image.scene, image.width_mm * mm, image.height_mm * mm, scale, self.styles.family
+            )
         else:
             try:
                 ImageReader(io.BytesIO(image.png)).getSize()
@@ -920,35 +915,69 @@ class _StoryBuilder:
 # --------------------------------------------------------------------------- vector charts
 
 
-@lru_cache(maxsize=256)
-def _svg_drawing(svg: bytes) -> Any:
-    """The reportlab drawing of a chart's SVG, converted once per process and shared
-    (never changed: :class:`_VectorChart` scales it while drawing)."""
-    from svglib.svglib import svg2rlg
+class _SceneChart(PdfFlowable):  # type: ignore[misc]
+    """A chart's scene drawn with PDF vector operations, scaled by ``scale``.
 
-    drawing = svg2rlg(io.BytesIO(svg))
-    if drawing is None or not drawing.width or not drawing.height:
-        raise ValueError("the SVG gave no drawing")
-    return drawing
+    Labels are real text in the document's family, so they print crisply, can
+    be searched and copied, and use the fonts the PDF embeds anyway.
+    """
 
+    _ANCHORS: Final = {
+        "start": "drawString",
+        "middle": "drawCentredString",
+        "end": "drawRightString",
+    }
 
-class _VectorChart(PdfFlowable):  # type: ignore[misc]
-    """A shared reportlab drawing shown at ``width`` × ``height`` points."""
-
-    def __init__(self, drawing: Any, width: float, height: float) -> None:
+    def __init__(
+        self,
+        scene: tuple[m.Mark, ...],
+        width: float,
+        height: float,
+        scale: float,
+        family: fonts.FontFamily,
+    ) -> None:
         super().__init__()
-        self.drawing = drawing
-        self.width = width
-        self.height = height
+        self.scene = scene
+        self.scale = scale
+        self.width = width * scale
+        self.height = height * scale
+        self.family = family
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
-        from reportlab.graphics import renderPDF  # type: ignore[import-untyped]
-
         canvas = self.canv
         canvas.saveState()
-        canvas.scale(self.width / self.drawing.width, self.height / self.drawing.height)
-        renderPDF.draw(self.drawing, canvas, 0, 0)
+        canvas.scale(self.scale, self.scale)
+        canvas.setLineJoin(1)
+        for mark in self.scene:
+            if isinstance(mark, m.Box):
+                canvas.setFillColor(colors.HexColor(mark.fill))
+                if mark.stroke:
+                    canvas.setStrokeColor(colors.HexColor(mark.stroke))
+                    canvas.setLineWidth(mark.line_width)
+                canvas.rect(mark.x, mark.y, mark.width, mark.height,
+                            stroke=1 if mark.stroke else 0, fill=1)  # fmt: skip
+            elif isinstance(mark, m.Stroke):
+                canvas.setStrokeColor(colors.HexColor(mark.colour))
+                canvas.setLineWidth(mark.line_width)
+                canvas.setDash(list(mark.dash) if mark.dash else [])
+                canvas.setLineCap(0 if mark.dash or len(mark.points) == 2 else 1)
+                path = canvas.beginPath()
+                path.moveTo(*mark.points[0])
+                for point in mark.points[1:]:
+                    path.lineTo(*point)
+                canvas.drawPath(path, stroke=1, fill=0)
+            elif isinstance(mark, m.Dot):
+                canvas.setFillColor(colors.HexColor(mark.fill))
+                if mark.stroke:
+                    canvas.setStrokeColor(colors.HexColor(mark.stroke))
+                    canvas.setLineWidth(mark.line_width)
+                canvas.setDash([])
+                canvas.circle(mark.x, mark.y, mark.radius, stroke=1 if mark.stroke else 0, fill=1)
+            else:
+                canvas.setFillColor(colors.HexColor(mark.colour))
+                canvas.setFont(self.family.face_name(bold=mark.bold), mark.size)
+                getattr(canvas, self._ANCHORS[mark.anchor])(mark.x, mark.y, mark.text)
         canvas.restoreState()
