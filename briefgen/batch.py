@@ -9,6 +9,8 @@ into one folder, with a ``manifest.json`` saying what was made from what.
   process boundaries.
 - Each worker process unpickles the dataset once (cached by its digest) and
   keeps templates, fonts and the DOCX base document in its own caches.
+- Charts are shared by the workers through a temporary folder for the batch,
+  so a chart several briefs show is drawn once (:func:`charts.use_disk_cache`).
 - ``skip_existing`` re-renders only what the manifest of an earlier run does
   not vouch for: a file is kept when it exists, its SHA-256 matches the
   manifest, and input, template and briefgen version are unchanged.  The
@@ -22,10 +24,12 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,6 +75,10 @@ class BatchReport:
     written: tuple[Written, ...]
     failures: tuple[Failure, ...]
     manifest: Path
+    charts_drawn: int = 0
+    """Charts drawn in this batch."""
+    charts_reused: int = 0
+    """Charts taken from the batch's chart cache instead of being drawn again."""
 
     @property
     def ok(self) -> bool:
@@ -98,6 +106,8 @@ class _Job:
     dataset: bytes = field(repr=False)
     keep: tuple[tuple[str, str], ...] = ()
     """(format, sha256) of files an earlier run made that may be kept."""
+    chart_cache: str | None = None
+    """The batch's chart folder, shared by its workers."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,8 @@ class _Result:
     province: str
     written: tuple[Written, ...] = ()
     failure: str | None = None
+    charts: tuple[int, int] = (0, 0)
+    """Charts drawn and reused for this province."""
 
 
 Progress = Callable[[int, int, "_Result"], None]
@@ -146,8 +158,20 @@ def _sha256(data: bytes) -> str:
 
 def _run(job: _Job) -> _Result:
     """Render one province in a worker: build once, write every format, never raise."""
+    from briefgen import charts
     from briefgen.api import build
 
+    charts.use_disk_cache(job.chart_cache)
+    drawn, reused = charts.counts()
+    try:
+        result = _render(job, build)
+    finally:
+        charts.use_disk_cache(None)
+    now_drawn, now_reused = charts.counts()
+    return replace(result, charts=(now_drawn - drawn, now_reused - reused))
+
+
+def _render(job: _Job, build: Callable[..., Any]) -> _Result:
     try:
         dataset = _dataset(job.digest, job.dataset)
         out = Path(job.out_dir)
@@ -254,6 +278,8 @@ def render_batch(
     ]
     manifest = out / MANIFEST
     results: list[_Result] = []
+    chart_cache = tempfile.mkdtemp(prefix="briefgen-charts-")
+    jobs = [replace(job, chart_cache=chart_cache) for job in jobs]
 
     def record(result: _Result) -> None:
         results.append(result)
@@ -277,6 +303,7 @@ def render_batch(
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(chart_cache, ignore_errors=True)
     _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, complete=True)
     ordered = sorted(results, key=lambda r: r.code)
     return BatchReport(
@@ -285,6 +312,8 @@ def render_batch(
             Failure(r.code, r.province, r.failure) for r in ordered if r.failure is not None
         ),
         manifest=manifest,
+        charts_drawn=sum(r.charts[0] for r in results),
+        charts_reused=sum(r.charts[1] for r in results),
     )
 
 

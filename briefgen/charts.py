@@ -51,6 +51,7 @@ import pickle
 import statistics
 import tempfile
 import textwrap
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -213,7 +214,7 @@ def draw(spec: m.ChartSpec) -> m.ChartImage:
     """The drawn image of ``spec``: cached per process, and on disk when
     :func:`use_disk_cache` is on."""
     check(spec)
-    _STATS.calls += 1
+    _COUNTS.calls += 1
     return _draw_cached(spec)
 
 
@@ -228,14 +229,16 @@ def tick_label(value: float, lang: str) -> str:
 # ----------------------------------------------------------------------------- caches
 
 
-@dataclass
-class _Stats:
-    calls: int = 0
-    drawn: int = 0
-    folder: Path | None = None
+class _Counts(threading.local):
+    """Charts asked for and drawn, per thread (a thread pool's briefs each count their own)."""
+
+    calls = 0
+    drawn = 0
 
 
-_STATS = _Stats()
+_COUNTS = _Counts()
+_DISK: list[Path | None] = [None]
+"""The folder of :func:`use_disk_cache` (one per process)."""
 _CACHE_VERSION = b"briefgen-charts-2"
 """Part of every disk cache key: bump it when a change alters how charts look."""
 
@@ -248,17 +251,17 @@ def use_disk_cache(folder: str | os.PathLike[str] | None) -> None:
     by a hash of the spec and written atomically; the folder should be private
     to the batch (the batch makes a temporary one).
     """
-    _STATS.folder = Path(folder) if folder is not None else None
+    _DISK[0] = Path(folder) if folder is not None else None
 
 
 def counts() -> tuple[int, int]:
-    """Charts drawn, and charts taken from a cache instead, in this process so far."""
-    return _STATS.drawn, _STATS.calls - _STATS.drawn
+    """Charts drawn, and charts taken from a cache instead, in this thread so far."""
+    return _COUNTS.drawn, _COUNTS.calls - _COUNTS.drawn
 
 
 @lru_cache(maxsize=512)
 def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
-    folder = _STATS.folder
+    folder = _DISK[0]
     if folder is None:
         return _render(spec)
     key = hashlib.sha256(_CACHE_VERSION + repr(spec).encode()).hexdigest()
@@ -282,7 +285,7 @@ def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
 
 
 def _render(spec: m.ChartSpec) -> m.ChartImage:
-    _STATS.drawn += 1
+    _COUNTS.drawn += 1
     width, height = spec.width_mm * 72 / 25.4, spec.height_mm * 72 / 25.4
     scene = _Scene(width, height)
     LAYOUTS[spec.kind](scene, spec)

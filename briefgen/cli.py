@@ -182,7 +182,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     kept = len(report.written) - len(report.rendered)
     print(
         f"{len(report.rendered)} file(s) written, {kept} kept, {len(report.failures)} "
-        f"province(s) failed; manifest: {report.manifest}",
+        f"province(s) failed; {report.charts_drawn} chart(s) drawn, {report.charts_reused} "
+        f"reused; manifest: {report.manifest}",
         file=sys.stderr,
     )
     for failure in report.failures:

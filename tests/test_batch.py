@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -107,6 +108,36 @@ def test_a_province_with_bad_data_fails_alone_with_its_reason(tmp_path: Path) ->
     assert not list((tmp_path / "out").glob("04-*"))
     manifest = json.loads(report.manifest.read_text("utf-8"))
     assert [f["code"] for f in manifest["failures"]] == ["04"]
+
+
+def test_a_chart_every_brief_shows_is_drawn_once_for_the_batch(
+    data_file: Path, tmp_path: Path
+) -> None:
+    """A national chart (every province's revenue, none highlighted) is the same in
+    every brief: the workers share it through the batch's chart cache."""
+    template = tmp_path / "national-chart"
+    template.mkdir()
+    (template / "template.yaml").write_text("name: national-chart\nextends: official\n", "utf-8")
+    (template / "brief.xml.j2").write_text(
+        '{% extends "official/brief.xml.j2" %}\n{% block charts %}'
+        '{% set rows = peers("postal_revenue") %}'
+        '{{ ui.chart("peers", "", rows|map("first")|list, '
+        '[{"label": "x", "values": rows|map(attribute=1)|list}], caption="Cả nước") }}'
+        "{% endblock %}\n",
+        "utf-8",
+    )
+    dataset = briefgen.load(data_file)
+    briefs = len(dataset.units(2022))
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob("briefgen-charts-*"))
+    report = render_batch(
+        dataset, 2022, template=template, out_dir=tmp_path / "out", formats=("pdf",), workers=2
+    )
+    assert report.ok
+    assert report.charts_drawn + report.charts_reused == briefs
+    # Each of the two workers may draw it once before the other's copy is on disk.
+    assert report.charts_drawn <= 2
+    assert set(temp.glob("briefgen-charts-*")) == before  # the cache is removed
 
 
 def test_two_batches_of_the_same_input_give_identical_manifests(
