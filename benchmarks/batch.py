@@ -12,7 +12,11 @@ Measured side by side in one run, on the same provinces, charts and workers:
     filled by docxtpl from a Word template, then LibreOffice headless
     converting every DOCX to PDF in one call.
 (c) the floor: the same content written with direct reportlab and python-docx
-    calls, no templates (charts drawn with matplotlib's object API).
+    calls, no templates, no document model; the chart pictures come from
+    ``briefgen.charts`` (the cheapest drawing we know), so a/c is what templates,
+    the model and the writers' layout cost.
+(c') the same floor with charts drawn by matplotlib's object API (``Figure``,
+    no pyplot), for reference: what a careful hand-written script costs.
 
 It prints wall times, the ratios a/b and a/c, peak memory per worker, and
 brief sizes.  ``--soak N`` also renders N one-page ``summary`` briefs in one
@@ -63,7 +67,8 @@ def _content(dataset: Dataset, code: str, year: int) -> dict[str, object]:
         )
         for c in brief.charts()
     ]
-    return {"name": brief.name, "texts": texts, "rows": rows, "charts": charts}
+    specs = [c.spec for c in brief.charts()]
+    return {"name": brief.name, "texts": texts, "rows": rows, "charts": charts, "specs": specs}
 
 
 def _naive_chart_png(title: str, categories: list[str], values: list[float]) -> bytes:
@@ -141,7 +146,7 @@ def _peer_one(args: tuple[dict[str, object], str, str]) -> str:
 # ---------------------------------------------------------------- (c) the floor
 
 
-def _floor_one(args: tuple[dict[str, object], str]) -> str:
+def _floor_one(args: tuple[dict[str, object], str, bool]) -> str:
     from xml.sax.saxutils import escape
 
     import docx
@@ -152,8 +157,13 @@ def _floor_one(args: tuple[dict[str, object], str]) -> str:
 
     from briefgen.fonts import resolve_serif
 
-    content, out = args
-    pngs = [_object_chart_png(*chart) for chart in content["charts"]]  # type: ignore[attr-defined]
+    content, out, matplotlib_charts = args
+    if matplotlib_charts:
+        pngs = [_object_chart_png(*chart) for chart in content["charts"]]  # type: ignore[attr-defined]
+    else:
+        from briefgen import charts
+
+        pngs = [charts.draw(spec).png for spec in content["specs"]]  # type: ignore[attr-defined]
     family = resolve_serif()
     style = getSampleStyleSheet()["Normal"].clone("body", fontName=family.face_name())
     story: list[object] = [Paragraph(escape(t), style) for t in content["texts"]]  # type: ignore[attr-defined]
@@ -279,17 +289,22 @@ def main(argv: list[str] | None = None) -> int:
 
         time_b = _timed("(b) matplotlib + docxtpl + LibreOffice to PDF", run_b)
 
-        def run_c() -> None:
+        def run_c(matplotlib_charts: bool) -> None:
+            folder = root / ("c-matplotlib" if matplotlib_charts else "c")
+            folder.mkdir(exist_ok=True)
+            jobs = [(c, str(folder), matplotlib_charts) for c in contents]
             with ProcessPoolExecutor(args.workers) as pool:
-                list(pool.map(_floor_one, [(c, str(root / "c")) for c in contents]))
+                list(pool.map(_floor_one, jobs))
 
-        time_c = _timed("(c) floor: direct reportlab + python-docx", run_c)
+        time_c = _timed("(c) floor: direct reportlab + python-docx", lambda: run_c(False))
+        time_c2 = _timed("(c') the floor with matplotlib object-API charts", lambda: run_c(True))
 
         print(
             f"\n  a/b = {time_a / time_b:.2f}  (briefgen is {time_b / time_a:.2f}x faster "
             f"than the peer pipeline; target >= 1.5x)"
         )
         print(f"  a/c = {time_a / time_c:.2f}  (target <= 1.15)")
+        print(f"  a/c' = {time_a / time_c2:.2f}  (against a script drawing charts with matplotlib)")
         print(
             f"  peak memory of a worker (any run): {_children_peak_mb():.0f} MB; "
             f"after (a) alone: {peak_a:.0f} MB (target <= 200 MB)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Iterable
 from typing import Literal
@@ -166,9 +167,55 @@ def set_paragraph_style(paragraph: Paragraph, style: BaseStyle) -> None:
     """Give ``paragraph`` the style ``style`` by its id.
 
     ``Paragraph.style = ...`` looks for the default style among all of the
-    template's styles on every call, which dominates the time of big tables.
+    template's styles on every call, which dominates the time of big tables;
+    a new paragraph (no properties yet) gets its ``w:pPr`` built directly.
     """
-    paragraph._p.get_or_add_pPr().style = style.style_id
+    p = paragraph._p
+    if p.pPr is None:
+        ppr = OxmlElement("w:pPr")
+        ppr.append(OxmlElement("w:pStyle", {qn("w:val"): style.style_id}))
+        p.insert(0, ppr)
+    else:
+        p.pPr.style = style.style_id
+
+
+_PRESERVE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def append_run(
+    paragraph: Paragraph,
+    text: str | None,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    half_points: int | None = None,
+) -> None:
+    """Append a run of ``text`` (``None``: a line break) to ``paragraph``.
+
+    Builds the ``w:r`` directly, properties in schema order (``w:b``, ``w:i``,
+    ``w:sz``, ``w:szCs``): python-docx's ``add_run`` and font setters search for
+    each property's place on every call, the bulk of a brief's DOCX time.
+    """
+    run = OxmlElement("w:r")
+    if bold or italic or half_points is not None:
+        rpr = OxmlElement("w:rPr")
+        if bold:
+            rpr.append(OxmlElement("w:b"))
+        if italic:
+            rpr.append(OxmlElement("w:i"))
+        if half_points is not None:
+            rpr.append(OxmlElement("w:sz", {qn("w:val"): str(half_points)}))
+            rpr.append(OxmlElement("w:szCs", {qn("w:val"): str(half_points)}))
+        run.append(rpr)
+    if text is None:
+        run.append(OxmlElement("w:br"))
+    else:
+        t = OxmlElement("w:t")
+        t.text = text
+        if text != text.strip(" ") or "  " in text:
+            t.set(_PRESERVE, "preserve")
+        run.append(t)
+    paragraph._p.append(run)
 
 
 def set_bottom_border(paragraph: Paragraph, weight_eighths: int, space_pt: int = 0) -> None:
@@ -321,25 +368,40 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 """The timestamp of every member of a written package (the earliest a zip can hold)."""
 
 
-def repack_deterministic(package: bytes) -> bytes:
-    """Re-write a zip package with fixed timestamps and attributes, members in the same order.
+def fix_zip_stamps(package: bytes) -> bytes:
+    """``package`` with every member's timestamp set to :data:`ZIP_EPOCH` and its host
+    and file attributes to zero, patched in place: nothing is decompressed again.
 
     python-docx stamps each member with the current time, so two writes of the
-    same document would differ; everything else it writes is already stable.
+    same document would differ; everything else it writes is already stable
+    (same members, same order, same zlib output for the same XML).
     """
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(package)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for member in source.infolist():
-            info = zipfile.ZipInfo(member.filename, date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            # ZipInfo records the host OS (3 = Unix, 0 = DOS); fix it so hosts agree too.
-            info.create_system = 0
-            info.external_attr = 0
-            target.writestr(info, source.read(member), compresslevel=6)
-    return out.getvalue()
+    data = bytearray(package)
+    time_field, date_field = _dos_stamp(ZIP_EPOCH)
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        members = archive.infolist()
+        directory = archive.start_dir
+    for member in members:
+        local = member.header_offset
+        if data[local : local + 4] != b"PK\x03\x04":
+            raise ValueError("not a zip local header")
+        struct.pack_into("<HH", data, local + 10, time_field, date_field)
+    offset = directory
+    for _ in members:
+        if data[offset : offset + 4] != b"PK\x01\x02":
+            raise ValueError("not a zip central directory entry")
+        # version made by: host 0 (MS-DOS, as the spec's default), zip version 2.0
+        struct.pack_into("<H", data, offset + 4, 20)
+        struct.pack_into("<HH", data, offset + 12, time_field, date_field)
+        struct.pack_into("<I", data, offset + 38, 0)  # external attributes
+        name, extra, comment = struct.unpack_from("<HHH", data, offset + 28)
+        offset += 46 + name + extra + comment
+    return bytes(data)
+
+
+def _dos_stamp(moment: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    year, month, day, hour, minute, second = moment
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
 
 
 def clear_body(document: DocxDocument) -> None:

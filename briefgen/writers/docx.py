@@ -10,7 +10,7 @@ file in Word or LibreOffice keeps a consistent document.
 Determinism: the same document gives byte-identical files.  Every write starts
 from python-docx's default template (read once per process, kept as bytes),
 core properties carry fixed dates, and the package is re-zipped with fixed
-timestamps (:func:`briefgen.writers._ooxml.repack_deterministic`).
+timestamps (:func:`briefgen.writers._ooxml.fix_zip_stamps`).
 
 Only this module and :mod:`briefgen.writers._ooxml` import python-docx.
 """
@@ -146,6 +146,22 @@ def _reference_bytes(reference: bytes) -> bytes:
             hint="save it from Word or LibreOffice as .docx",
         ) from None
     _ooxml.clear_body(target)
+    buffer = io.BytesIO()
+    target.save(buffer)
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _styled_base(reference: bytes | None, style: m.TextStyle, language: str) -> bytes:
+    """The empty document every write starts from, styled for ``style`` and ``language``.
+
+    Cached per process: a batch styles its base document once, and each write
+    only parses these bytes.  A reference document's own styles win (as with
+    pandoc's --reference-doc); only the writer's missing styles are added.
+    """
+    base = _reference_bytes(reference) if reference else _template_bytes()
+    target = docx.Document(io.BytesIO(base))
+    _setup_styles(target, style, language, restyle=reference is None)
     buffer = io.BytesIO()
     target.save(buffer)
     return buffer.getvalue()
@@ -292,9 +308,13 @@ def _existing_or_new(
     target: DocxDocument, name: str, base: ParagraphStyle | None
 ) -> ParagraphStyle:
     """The paragraph style ``name`` of ``target``, added (based on ``base``) when missing."""
-    for candidate in target.styles:
-        if candidate.name == name and isinstance(candidate, ParagraphStyle):
-            return candidate
+    try:
+        found = target.styles[name]
+    except KeyError:
+        pass
+    else:
+        if isinstance(found, ParagraphStyle):
+            return found
     style = _paragraph_style(target.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH))
     if base is not None:
         style.base_style = base
@@ -431,15 +451,11 @@ class _DocxWriter:
 
     def __init__(self, document: m.Document) -> None:
         self.model = document
-        reference = document.reference_docx
-        base = _reference_bytes(reference) if reference else _template_bytes()
-        self.target: DocxDocument = docx.Document(io.BytesIO(base))
         self.language = _language_tag(document.meta.language)
-        # A reference document's own styles win (as with pandoc's --reference-doc);
-        # only the writer's missing styles are added.
-        self.styles = _setup_styles(
-            self.target, document.style, self.language, restyle=reference is None
-        )
+        base = _styled_base(document.reference_docx, document.style, self.language)
+        self.target: DocxDocument = docx.Document(io.BytesIO(base))
+        # The base has every style already: this only looks them up.
+        self.styles = _setup_styles(self.target, document.style, self.language, restyle=False)
         self.text_width_twips = round(document.page.text_width_mm * _TWIPS_PER_MM)
         self._setup_section()
         self._setup_core_properties()
@@ -502,7 +518,7 @@ class _DocxWriter:
         """The finished file, with fixed zip timestamps."""
         buffer = io.BytesIO()
         self.target.save(buffer)
-        return _ooxml.repack_deterministic(buffer.getvalue())
+        return _ooxml.fix_zip_stamps(buffer.getvalue())
 
     # ----------------------------------------------------------------- dispatch
 
@@ -551,19 +567,15 @@ class _DocxWriter:
         italic: bool = False,
     ) -> None:
         """Append ``inlines`` to ``paragraph``; ``size_pt`` ``None`` keeps the style's size."""
-        size = None if size_pt is None else Pt(size_pt)
+        half_points = None if size_pt is None else round(size_pt * 2)
         for piece in m.runs(inlines, bold, italic):
-            if piece.is_break:
-                run = paragraph.add_run()
-                run.add_break()
-            else:
-                run = paragraph.add_run(_clean(piece.text))
-                if piece.bold:
-                    run.bold = True
-                if piece.italic:
-                    run.italic = True
-            if size is not None:
-                run.font.size = size
+            _ooxml.append_run(
+                paragraph,
+                None if piece.is_break else _clean(piece.text),
+                bold=piece.bold,
+                italic=piece.italic,
+                half_points=half_points,
+            )
 
     # ----------------------------------------------------------------- body blocks
 
