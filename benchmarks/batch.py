@@ -67,8 +67,56 @@ def _content(dataset: Dataset, code: str, year: int) -> dict[str, object]:
         )
         for c in brief.charts()
     ]
-    specs = [c.spec for c in brief.charts()]
-    return {"name": brief.name, "texts": texts, "rows": rows, "charts": charts, "specs": specs}
+    return {
+        "name": brief.name,
+        "texts": texts,
+        "rows": rows,
+        "charts": charts,
+        "parts": _parts(brief),
+    }
+
+
+def _parts(brief: briefgen.Document) -> list[tuple[object, ...]]:
+    """The brief as plain parts a hand-written script would print, in order: what the
+    floor writes (outside the timings: the floor has its content ready)."""
+    model = briefgen.model
+    plain = model.plain
+    parts: list[tuple[object, ...]] = []
+    for block in brief.blocks:
+        if isinstance(block, model.Letterhead):
+            parts.append(
+                (
+                    "letterhead",
+                    [(plain(x.content), x.rule != "none") for x in block.left],
+                    [(plain(x.content), x.rule != "none") for x in block.right],
+                    plain(block.left_foot.content) if block.left_foot else "",
+                    plain(block.right_foot.content) if block.right_foot else "",
+                )
+            )
+        elif isinstance(block, model.Title):
+            parts.append(("title", [plain(line) for line in block.lines]))
+        elif isinstance(block, model.Heading):
+            parts.append(("heading", block.level, plain(block.content)))
+        elif isinstance(block, model.Paragraph):
+            parts.append(("paragraph", plain(block.content)))
+        elif isinstance(block, model.ListBlock):
+            parts += [("paragraph", "- " + plain(item)) for item in block.items]
+        elif isinstance(block, model.Table):
+            rows = [[plain(c.content) for c in row] for row in block.header + block.body]
+            parts.append(("table", plain(block.caption), rows, len(block.header), block.widths))
+        elif isinstance(block, model.Chart):
+            parts.append(("chart", block.spec, plain(block.caption)))
+        elif isinstance(block, model.Signature):
+            parts.append(
+                (
+                    "signature",
+                    plain(block.recipients_label),
+                    [plain(r) for r in block.recipients],
+                    [plain(a) for a in block.authority],
+                    plain(block.name),
+                )
+            )
+    return parts
 
 
 def _naive_chart_png(title: str, categories: list[str], values: list[float]) -> bytes:
@@ -147,45 +195,218 @@ def _peer_one(args: tuple[dict[str, object], str, str]) -> str:
 
 
 def _floor_one(args: tuple[dict[str, object], str, bool]) -> str:
+    """The same brief written by a careful script: reportlab platypus and python-docx
+    called directly, Decree-30 page and type, the same parts in the same order."""
+    content, out, matplotlib_charts = args
+    parts: list[tuple[object, ...]] = content["parts"]  # type: ignore[assignment]
+    pictures: dict[int, bytes] = {}
+    for index, part in enumerate(parts):
+        if part[0] == "chart":
+            spec = part[1]
+            if matplotlib_charts:
+                title = str(part[2])
+                values = [v or 0.0 for v in spec.series[0].values]  # type: ignore[attr-defined]
+                pictures[index] = _object_chart_png(title, list(spec.categories), values)  # type: ignore[attr-defined]
+            else:
+                from briefgen import charts
+
+                pictures[index] = charts.draw(spec).png  # type: ignore[arg-type]
+    name = str(content["name"])
+    _floor_pdf(parts, pictures, Path(out) / f"{name}.pdf")
+    _floor_docx(parts, pictures, Path(out) / f"{name}.docx")
+    return name
+
+
+def _floor_pdf(parts: list[tuple[object, ...]], pictures: dict[int, bytes], path: Path) -> None:
     from xml.sax.saxutils import escape
 
-    import docx
-    from docx.shared import Mm
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Table
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        HRFlowable,
+        Image,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     from briefgen.fonts import resolve_serif
 
-    content, out, matplotlib_charts = args
-    if matplotlib_charts:
-        pngs = [_object_chart_png(*chart) for chart in content["charts"]]  # type: ignore[attr-defined]
-    else:
-        from briefgen import charts
-
-        pngs = [charts.draw(spec).png for spec in content["specs"]]  # type: ignore[attr-defined]
     family = resolve_serif()
-    style = getSampleStyleSheet()["Normal"].clone("body", fontName=family.face_name())
-    story: list[object] = [Paragraph(escape(t), style) for t in content["texts"]]  # type: ignore[attr-defined]
-    if content["rows"]:
-        story.append(Table(content["rows"]))
-    story += [Image(io.BytesIO(png), width=150 * 2.8346, height=70 * 2.8346) for png in pngs]
-    pdf = Path(out) / f"{content['name']}.pdf"
-    SimpleDocTemplate(str(pdf), pagesize=A4).build(story)
+    regular, bold = family.face_name(), family.face_name(bold=True)
+    body = ParagraphStyle(
+        "body",
+        fontName=regular,
+        fontSize=14,
+        leading=17,
+        alignment=TA_JUSTIFY,
+        firstLineIndent=12.7 * mm,
+        spaceAfter=6,
+    )
+    centre = ParagraphStyle(
+        "centre",
+        parent=body,
+        alignment=TA_CENTER,
+        firstLineIndent=0,
+        spaceAfter=0,
+        fontSize=13,
+        leading=15,
+    )
+    strong = ParagraphStyle("strong", parent=centre, fontName=bold)
+    heading = ParagraphStyle("heading", parent=body, fontName=bold, spaceBefore=6)
+    cell = ParagraphStyle("cell", parent=centre, fontSize=12, leading=14)
+    width = A4[0] - 50 * mm
+    story: list[object] = []
+    for index, part in enumerate(parts):
+        kind = part[0]
+        if kind == "letterhead":
+            _, left, right, left_foot, right_foot = part
+            columns = []
+            for lines in (left, right):
+                column: list[object] = []
+                for text, rule in lines:  # type: ignore[attr-defined]
+                    column.append(Paragraph(escape(text), strong if rule else centre))
+                    if rule:
+                        column.append(HRFlowable(width="35%", thickness=0.75, spaceBefore=1))
+                columns.append(column)
+            rows = [
+                columns,
+                [
+                    Paragraph(escape(str(left_foot)), centre),
+                    Paragraph(escape(str(right_foot)), centre),
+                ],
+            ]
+            story += [Table(rows, colWidths=[width * 0.4, width * 0.6]), Spacer(1, 18)]
+        elif kind == "title":
+            story += [Paragraph(escape(line), strong) for line in part[1]]  # type: ignore[attr-defined]
+            story.append(HRFlowable(width="25%", thickness=0.75, spaceAfter=12))
+        elif kind == "heading":
+            story.append(Paragraph(escape(str(part[2])), heading))
+        elif kind == "paragraph":
+            story.append(Paragraph(escape(str(part[1])), body))
+        elif kind == "table":
+            _, caption, rows, header, widths = part
+            data = [[Paragraph(escape(text), cell) for text in row] for row in rows]  # type: ignore[attr-defined]
+            table = Table(data, colWidths=[w * width for w in widths], repeatRows=header)  # type: ignore[attr-defined]
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ]
+                )
+            )
+            story += [Paragraph(escape(str(caption)), strong), table]
+        elif kind == "chart":
+            spec = part[1]
+            picture = Image(
+                io.BytesIO(pictures[index]),
+                width=spec.width_mm * mm,  # type: ignore[attr-defined]
+                height=spec.height_mm * mm,
+            )  # type: ignore[attr-defined]
+            story.append(KeepTogether([picture, Paragraph(escape(str(part[2])), centre)]))
+        elif kind == "signature":
+            _, label, recipients, authority, signer = part
+            left = [Paragraph(escape(str(label)), cell)] + [
+                Paragraph(escape(r), cell)
+                for r in recipients  # type: ignore[attr-defined]
+            ]
+            right = [Paragraph(escape(a), strong) for a in authority]  # type: ignore[attr-defined]
+            right += [Spacer(1, 60), Paragraph(escape(str(signer)), strong)]
+            story.append(Table([[left, right]], colWidths=[width * 0.45, width * 0.55]))
+
+    def page_number(canvas: object, document: object) -> None:
+        canvas.setFont(regular, 13)  # type: ignore[attr-defined]
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 12 * mm, str(document.page))  # type: ignore[attr-defined]
+
+    SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=30 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+    ).build(story, onLaterPages=page_number)
+
+
+def _floor_docx(parts: list[tuple[object, ...]], pictures: dict[int, bytes], path: Path) -> None:
+    import docx
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
     document = docx.Document()
-    for text in content["texts"]:  # type: ignore[attr-defined]
-        document.add_paragraph(text)
-    if content["rows"]:
-        rows = content["rows"]
-        table = document.add_table(rows=0, cols=max(len(r) for r in rows))  # type: ignore[attr-defined]
-        for values in rows:  # type: ignore[attr-defined]
-            cells = table.add_row().cells
-            for cell, value in zip(cells, values, strict=False):
-                cell.text = value
-    for png in pngs:
-        document.add_picture(io.BytesIO(png), width=Mm(150))
-    document.save(str(Path(out) / f"{content['name']}.docx"))
-    return str(pdf)
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin, section.right_margin = Mm(30), Mm(20)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    normal = document.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(14)
+    normal.paragraph_format.space_after = Pt(6)
+
+    def centred(container: object, text: str, bold: bool = False, size: float = 13) -> None:
+        paragraph = container.add_paragraph()  # type: ignore[attr-defined]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = paragraph.add_run(text)
+        run.bold = bold
+        run.font.size = Pt(size)
+
+    for index, part in enumerate(parts):
+        kind = part[0]
+        if kind == "letterhead":
+            _, left, right, left_foot, right_foot = part
+            table = document.add_table(rows=2, cols=2)
+            for column, lines in enumerate((left, right)):
+                target = table.cell(0, column)
+                for text, rule in lines:  # type: ignore[attr-defined]
+                    centred(target, text, bold=rule)
+            centred(table.cell(1, 0), str(left_foot))
+            centred(table.cell(1, 1), str(right_foot))
+        elif kind == "title":
+            for line in part[1]:  # type: ignore[attr-defined]
+                centred(document, line, bold=True, size=14)
+        elif kind == "heading":
+            paragraph = document.add_paragraph()
+            paragraph.add_run(str(part[2])).bold = True
+        elif kind == "paragraph":
+            paragraph = document.add_paragraph(str(part[1]))
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            paragraph.paragraph_format.first_line_indent = Mm(12.7)
+        elif kind == "table":
+            _, caption, rows, _header, widths = part
+            centred(document, str(caption), bold=True)
+            table = document.add_table(rows=0, cols=len(widths))  # type: ignore[arg-type]
+            table.style = "Table Grid"
+            table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            for values in rows:  # type: ignore[attr-defined]
+                cells = table.add_row().cells  # row by row, never table.cell(r, c)
+                for target, text, share in zip(cells, values, widths, strict=False):  # type: ignore[call-overload]
+                    target.width = Mm(160 * share)
+                    target.paragraphs[0].add_run(text).font.size = Pt(12)
+        elif kind == "chart":
+            spec = part[1]
+            document.add_picture(io.BytesIO(pictures[index]), width=Mm(spec.width_mm))  # type: ignore[attr-defined]
+            document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            centred(document, str(part[2]))
+        elif kind == "signature":
+            _, label, recipients, authority, signer = part
+            table = document.add_table(rows=1, cols=2)
+            left, right = table.rows[0].cells
+            centred(left, str(label), bold=True, size=12)
+            for line in recipients:  # type: ignore[attr-defined]
+                centred(left, line, size=11)
+            for line in authority:  # type: ignore[attr-defined]
+                centred(right, line, bold=True)
+            centred(right, str(signer), bold=True)
+    document.save(str(path))
 
 
 # ---------------------------------------------------------------- measuring

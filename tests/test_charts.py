@@ -139,12 +139,15 @@ def test_every_kind_renders_for_fixture_records_in_both_formats(
     assert all(s.split(": ")[1].rstrip(".") in charts.KINDS for s in sentences)
     if dataset == "national":
         # The national fixture has every province, every year: these kinds always have
-        # data (growth from the second year on).
-        assert {"plan", "peers", "line", "bar"} <= kinds, kinds
+        # data (growth and trends from the second year on: a brief shows no later year).
+        assert {"plan", "peers", "bar"} <= kinds, kinds
         if year > min(NATIONAL.years()):
-            assert "growth" in kinds
-        if year < 2025:  # a 2025 unit may be new: its rankings start in 2025
+            assert {"growth", "line"} <= kinds, kinds
+        if min(NATIONAL.years()) < year < 2025:  # a 2025 unit's rankings start in 2025
             assert "rank_trend" in kinds
+        for chart in drawn:
+            if chart.spec.kind in ("line", "rank_trend"):
+                assert chart.spec.categories[-1] == str(year)
 
     pdf = brief.to_bytes("pdf")
     assert _image_xobjects(pdf) == 0
