@@ -3,7 +3,8 @@
     python benchmarks/batch.py [--data fixtures/national-2019-2025.json] [--year 2024]
                                [--workers 2] [--provinces 63] [--soak 0]
 
-Measured side by side in one run, on the same provinces, charts and workers:
+Measured side by side in one run, on the same provinces, charts and workers; every
+pipeline's workers are spawned cold, so each pays its own imports and warm-up:
 
 (a) briefgen: ``render_batch`` with the ``official`` template, PDF + DOCX,
     three charts per brief.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing
 import os
 import resource
 import shutil
@@ -40,10 +42,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# Light on purpose: spawned workers import this module, and a pipeline's workers
+# should load only what that pipeline uses (``import briefgen`` itself is lazy).
 import briefgen
-from briefgen.batch import render_batch
-from briefgen.data.dataset import Dataset
+
+if TYPE_CHECKING:
+    from briefgen.data.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / "fixtures" / "national-2019-2025.json"
@@ -412,6 +418,13 @@ def _floor_docx(parts: list[tuple[object, ...]], pictures: dict[int, bytes], pat
 # ---------------------------------------------------------------- measuring
 
 
+def _cold_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes that start cold (spawned, not forked): each pipeline pays its own
+    imports and warm-up, and none inherits what this process loaded or drew (a forked
+    worker of the floor would find every chart already in the parent's cache)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def _timed(label: str, work: Callable[[], object]) -> float:
     start = time.perf_counter()
     work()
@@ -473,9 +486,10 @@ def main(argv: list[str] | None = None) -> int:
             (root / name).mkdir()
 
         def run_a() -> None:
-            report = render_batch(
-                dataset, args.year, out_dir=root / "a", provinces=codes, workers=args.workers
-            )
+            with _cold_pool(args.workers) as pool:
+                report = briefgen.render_batch(
+                    dataset, args.year, out_dir=root / "a", provinces=codes, executor=pool
+                )
             assert report.ok, report.failures
 
         time_a = _timed("(a) briefgen render_batch", run_a)
@@ -488,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         contents = [_content(dataset, c, args.year) for c in codes]
 
         def run_b() -> None:
-            with ProcessPoolExecutor(args.workers) as pool:
+            with _cold_pool(args.workers) as pool:
                 list(pool.map(_peer_one, [(c, str(template), str(root / "b")) for c in contents]))
             if soffice is None:
                 raise SystemExit("LibreOffice is needed for (b)")
@@ -514,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = root / ("c-matplotlib" if matplotlib_charts else "c")
             folder.mkdir(exist_ok=True)
             jobs = [(c, str(folder), matplotlib_charts) for c in contents]
-            with ProcessPoolExecutor(args.workers) as pool:
+            with _cold_pool(args.workers) as pool:
                 list(pool.map(_floor_one, jobs))
 
         time_c = _timed("(c) floor: direct reportlab + python-docx", lambda: run_c(False))

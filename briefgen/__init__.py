@@ -4,13 +4,18 @@
 >>> data = briefgen.load("fixtures/seed-reports.yaml")
 >>> brief = briefgen.build(data, province="Nam Định", year=2021)
 >>> brief.save("out/nam-dinh-2021.pdf")
+>>> report = briefgen.render_batch(data, year=2021, out_dir="briefs")
+
+The public names are imported on first use, so ``import briefgen`` is cheap and
+a process that only draws charts or formats numbers never loads the template
+engine, the validators or the writers.
 """
 
 from __future__ import annotations
 
-from briefgen.api import build, load
-from briefgen.data.dataset import Dataset
-from briefgen.document import Document
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from briefgen.errors import (
     BriefgenError,
     DataError,
@@ -22,9 +27,29 @@ from briefgen.errors import (
     UsageError,
 )
 
+if TYPE_CHECKING:
+    from briefgen.api import build, load
+    from briefgen.batch import BatchReport, render_batch
+    from briefgen.data.dataset import Dataset
+    from briefgen.document import Document
+
 __version__ = "0.1.0"
 
+_PUBLIC = {
+    "build": "briefgen.api",
+    "load": "briefgen.api",
+    "render_batch": "briefgen.batch",
+    "BatchReport": "briefgen.batch",
+    "Dataset": "briefgen.data.dataset",
+    "Document": "briefgen.document",
+}
+_SUBMODULES = frozenset(
+    {"api", "batch", "charts", "cli", "data", "document", "files", "fonts", "model", "text",
+     "template", "writers"}
+)  # fmt: skip
+
 __all__ = [
+    "BatchReport",
     "BriefgenError",
     "DataError",
     "Dataset",
@@ -38,4 +63,20 @@ __all__ = [
     "__version__",
     "build",
     "load",
+    "render_batch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"briefgen.{name}")
+    else:
+        raise AttributeError(f"module 'briefgen' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _PUBLIC.keys() | _SUBMODULES)

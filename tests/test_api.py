@@ -294,3 +294,30 @@ def test_en_template_uses_english_labels_numbers_and_dates(
         assert expected in text, expected
     assert "2.890.000" not in text
     assert brief.meta.language == "en"
+
+
+def test_the_public_api_is_importable_from_the_package() -> None:
+    from briefgen.batch import BatchReport, render_batch
+
+    assert briefgen.render_batch is render_batch
+    assert briefgen.BatchReport is BatchReport
+    assert {"load", "build", "render_batch", "Dataset", "Document"} <= set(dir(briefgen))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = briefgen.nope  # type: ignore[attr-defined]
+
+
+def test_importing_briefgen_loads_no_heavy_dependency() -> None:
+    """``import briefgen`` is lazy: a script that only formats numbers or draws charts
+    (or a spawned worker) does not pay for the template engine or the writers."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, briefgen, briefgen.charts, briefgen.text;"
+        "print(sorted(m for m in ('jinja2', 'pydantic', 'reportlab', 'docx', 'yaml')"
+        " if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
