@@ -834,33 +834,51 @@ def _peers(scene: _Scene, spec: m.ChartSpec) -> None:
         scene.line(((left, y), (right, y)), GRID, 0.5)
         scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
     slot = (right - left) / len(order)
-    chosen: tuple[float, float, str] | None = None
+    chosen: int | None = None
     for k, (value, index) in enumerate(order):
-        x = left + slot * k
         mine = index == spec.highlight
         scene.box(
-            x + slot * 0.12,
+            left + slot * (k + 0.12),
             scale(0),
             slot * 0.76,
             scale(value) - scale(0),
             ACCENT if mine else OTHERS,
         )
         if mine:
-            name = f"{spec.categories[index]}: {number(value)}"
-            chosen = (x + slot / 2, scale(max(value, 0)), name)
+            chosen = k
     scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
     scene.line(((left, scale(median)), (right, scale(median))), INK, 0.9, (4.0, 2.5))
     axis = words["peers_axis"].format(n=len(order))
     scene.label((left + right) / 2, bottom - 9, axis, _TICK, INK, "middle")
     if chosen is not None:
-        x, y, text = chosen
-        scene.line(((x, y + 1.5), (x, y + 7)), INK, 0.6)
+        value, index = order[chosen]
+        x = left + slot * (chosen + 0.5)
+        text = f"{spec.categories[index]}: {number(value)}"
+        width = text_width(text, _VALUE, True)
         anchor: Literal["start", "middle", "end"] = "middle"
+        start = x - width / 2
         if x - left < (right - left) * 0.2:
-            anchor = "start"
+            anchor, start = "start", x - 4
         elif right - x < (right - left) * 0.2:
-            anchor = "end"
-        scene.label(x, y + 9, text, _VALUE, INK, anchor, bold=True)
+            anchor, start = "end", x + 4 - width
+        # Above every bar the label spans, joined to its bar by a leader line.
+        under = [
+            max(v, 0.0)
+            for k, (v, _) in enumerate(order)
+            if left + slot * (k + 1) > start and left + slot * k < start + width
+        ]
+        base = scale(max([max(value, 0.0), *under]))
+        own = scale(max(value, 0.0))
+        scene.line(((x, own + 1.5), (x, base + 6.5)), INK, 0.6)
+        scene.label(
+            {"start": x - 4, "middle": x, "end": x + 4}[anchor],
+            base + 9,
+            text,
+            _VALUE,
+            INK,
+            anchor,
+            bold=True,
+        )
 
 
 LAYOUTS: dict[str, Callable[[_Scene, m.ChartSpec], None]] = {
