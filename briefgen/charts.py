@@ -560,17 +560,13 @@ def _bars(
                 scene.label(scale(bar.value) - 3, middle - 2.6, bar.label, _VALUE, INK, "end")
         scene.line(((scale(0), bottom), (scale(0), top)), MUTED, 0.7)
         return scale
-    left = _PAD + max(text_width(t, _TICK) for t in tick_texts) + 5
-    right = scene.width - _PAD - 2
+    left, right = _plot_edges(scene, tick_texts)
     slot = (right - left) / n
     wrapped = [_wrap(c, slot * 0.95) for c in names]
     depth = max(len(lines) for lines in wrapped)
     bottom = _PAD + depth * _LINE + 3
     scale = _Scale(ticks[0], ticks[-1], bottom + (11 if negative else 0), top - 11)
-    for t, text in zip(ticks, tick_texts, strict=True):
-        y = scale(t)
-        scene.line(((left, y), (right, y)), GRID, 0.5)
-        scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
+    _value_grid(scene, scale, ticks, tick_texts, left, right)
     for i, lines in enumerate(wrapped):
         for j, line in enumerate(lines):
             scene.label(left + slot * (i + 0.5), bottom - 9 - j * _LINE, line, _TICK, INK, "middle")
@@ -591,6 +587,26 @@ def _bars(
             scene.label(middle, scale(bar.value) - 8.5, bar.label, _VALUE, INK, "middle")
     scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
     return scale
+
+
+def _plot_edges(scene: _Scene, tick_texts: Sequence[str]) -> tuple[float, float]:
+    """Left and right edges of a plot whose value labels stand left of it."""
+    return _PAD + max(text_width(t, _TICK) for t in tick_texts) + 5, scene.width - _PAD - 2
+
+
+def _value_grid(
+    scene: _Scene,
+    scale: _Scale,
+    ticks: Sequence[float],
+    texts: Sequence[str],
+    left: float,
+    right: float,
+) -> None:
+    """Horizontal grid lines at ``ticks`` with their labels left of the plot."""
+    for t, text in zip(ticks, texts, strict=True):
+        y = scale(t)
+        scene.line(((left, y), (right, y)), GRID, 0.5)
+        scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
 
 
 def _number(lang: str) -> Callable[[float], str]:
@@ -685,16 +701,12 @@ def _line(scene: _Scene, spec: m.ChartSpec) -> None:
         for i, s in enumerate(spec.series)
     ]
     top = _header(scene, spec, _PAD, legend if len(spec.series) > 1 else ())
-    left = _PAD + max(text_width(t, _TICK) for t in texts) + 5
-    right = scene.width - _PAD - 2
+    left, right = _plot_edges(scene, texts)
     n = len(spec.categories)
     slot = (right - left) / n
     bottom = _PAD + _LINE + 3
     scale = _Scale(ticks[0], ticks[-1], bottom, top - 11)
-    for t, text in zip(ticks, texts, strict=True):
-        y = scale(t)
-        scene.line(((left, y), (right, y)), GRID, 0.5)
-        scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
+    _value_grid(scene, scale, ticks, texts, left, right)
     scene.line(((left, bottom), (right, bottom)), MUTED, 0.7)
     for i, category in enumerate(spec.categories):
         scene.label(left + slot * (i + 0.5), bottom - 9, category, _TICK, INK, "middle")
@@ -825,14 +837,10 @@ def _peers(scene: _Scene, spec: m.ChartSpec) -> None:
     median = statistics.median(values)
     legend = [("dashed", INK, f"{words['median']}: {number(median)}")]
     top = _header(scene, spec, _PAD, legend)
-    left = _PAD + max(text_width(t, _TICK) for t in texts) + 5
-    right = scene.width - _PAD - 2
+    left, right = _plot_edges(scene, texts)
     bottom = _PAD + _LINE + 3
     scale = _Scale(ticks[0], ticks[-1], bottom, top - 11)
-    for t, text in zip(ticks, texts, strict=True):
-        y = scale(t)
-        scene.line(((left, y), (right, y)), GRID, 0.5)
-        scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
+    _value_grid(scene, scale, ticks, texts, left, right)
     slot = (right - left) / len(order)
     chosen: int | None = None
     for k, (value, index) in enumerate(order):
@@ -984,8 +992,11 @@ def _palette(scene: Sequence[m.Mark]) -> Any:
 
     used = {"#ffffff"}
     for mark in scene:
-        for colour in (getattr(mark, "fill", None), getattr(mark, "colour", None),
-                       getattr(mark, "stroke", None)):  # fmt: skip
+        for colour in (
+            getattr(mark, "fill", None),
+            getattr(mark, "colour", None),
+            getattr(mark, "stroke", None),
+        ):
             if colour:
                 used.add(colour)
     return _palette_of(tuple(sorted(used)))
