@@ -167,6 +167,12 @@ def check(spec: m.ChartSpec) -> None:
             f"a {spec.kind} chart needs {wanted} series ({what}), not {len(spec.series)}"
         )
     for series in spec.series:
+        bad = next((v for v in series.values if v is not None and not math.isfinite(v)), None)
+        if bad is not None:
+            raise TemplateError(
+                f"chart series '{series.label}' has the value {bad}, not a finite number",
+                hint="leave a missing value empty (a gap), never NaN or infinity",
+            )
         if len(series.values) != len(spec.categories):
             raise TemplateError(
                 f"chart series '{series.label}' has {len(series.values)} values "
@@ -226,7 +232,20 @@ def tick_label(value: float, lang: str) -> str:
     a scale word ("1,85 triệu") from a hundred thousand up."""
     if abs(value) >= 100_000:
         return fmt.compact(value, lang)
+    if 0 < abs(value) < 0.01:  # two significant digits, never a bare "0"
+        return fmt.number(value, lang, min(10, 1 - math.floor(math.log10(abs(value)))))
     return fmt.number(value, lang)
+
+
+def _tick_texts(ticks: Sequence[float], lang: str) -> list[str]:
+    """Axis labels: as :func:`tick_label`, with as many decimals as the step needs
+    (an axis of 0,0010 … 0,0025 keeps its digits)."""
+    places = 0
+    while places < 10 and any(abs(round(t, places) - t) > 1e-12 for t in ticks):
+        places += 1
+    if places <= 2 or max(abs(t) for t in ticks) >= 100_000:
+        return [tick_label(t, lang) for t in ticks]
+    return [fmt.number(t, lang, places) for t in ticks]
 
 
 # ----------------------------------------------------------------------------- caches
@@ -486,15 +505,23 @@ def _value_ticks(values: Sequence[float], zero: bool) -> list[float]:
     return _nice_ticks(lo, hi)
 
 
-def _wrap(text: str, width: float, size: float = _TICK) -> list[str]:
-    """``text`` in lines no wider than ``width`` points (at most three, the last ellipsed)."""
+def _wrap(text: str, width: float, size: float = _TICK, most: int = 3) -> list[str]:
+    """``text`` in at most ``most`` lines no wider than ``width`` points, the last
+    ellipsed when the text does not fit."""
     if text_width(text, size) <= width:
         return [text]
     chars = max(4, int(len(text) * width / text_width(text, size)))
     lines = textwrap.wrap(text, chars) or [text]
-    if len(lines) > 3:
-        lines = [*lines[:2], lines[2].rstrip(" ,;") + "…"]
+    if len(lines) > most:
+        lines = [*lines[: most - 1], lines[most - 1].rstrip(" ,;") + "…"]
+    while text_width(lines[-1], size) > width and len(lines[-1]) > 2:
+        lines[-1] = lines[-1][:-2].rstrip(" ,;") + "…"
     return lines
+
+
+def _every(slot: float, need: float) -> int:
+    """Label every how-many-th category so that labels ``need`` points apart fit."""
+    return max(1, math.ceil(need / slot)) if slot > 0 else 1
 
 
 # ----------------------------------------------------------------------------- layouts
@@ -519,57 +546,74 @@ def _bars(
     top: float,
     horizontal: bool,
     marks: Sequence[tuple[int, float]] = (),
-    labels: Sequence[str] | None = None,
 ) -> _Scale:
     """Lay out bars on a value axis from zero; ``marks`` are (category, value)
     plan marks drawn across the slot.  Returns the value scale."""
-    number = _number(spec.lang)
     values = [b.value for b in bars] + [v for _, v in marks]
     ticks = _value_ticks(values, zero=True)
-    tick_texts = [number(t) for t in ticks]
-    names = list(spec.categories if labels is None else labels)
+    tick_texts = _tick_texts(ticks, spec.lang)
+    names = list(spec.categories)
     n = len(names)
     negative = any(b.value < 0 for b in bars)
     if horizontal:
-        wrapped = [_wrap(c, scene.width * 0.34) for c in names]
-        left = _PAD + max(text_width(line, _TICK) for lines in wrapped for line in lines) + 6
         bottom = _PAD + _TICK + 4
+        slot = (top - bottom) / n
+        # Many categories: smaller labels, then only every k-th one.
+        size = min(_TICK, max(5.0, slot * 0.8))
+        line = size * 1.19
+        every = _every(slot, line)
+        most = max(1, min(3, int(slot * every // line)))
+        wrapped = [
+            _wrap(c, scene.width * 0.34, size, most) if i % every == 0 else []
+            for i, c in enumerate(names)
+        ]
+        left = _PAD + max((text_width(x, size) for ls in wrapped for x in ls), default=0) + 6
         right = scene.width - _PAD - 2
-        pos_room = max((text_width(b.label, _VALUE) for b in bars if b.value >= 0), default=0)
-        neg_room = max((text_width(b.label, _VALUE) for b in bars if b.value < 0), default=0)
+        value_size = min(_VALUE, size)
+        shown = [b for b in bars if b.category % every == 0]
+        pos_room = max((text_width(b.label, value_size) for b in shown if b.value >= 0), default=0)
+        neg_room = max((text_width(b.label, value_size) for b in shown if b.value < 0), default=0)
         scale = _Scale(
             ticks[0], ticks[-1], left + (neg_room + 4 if negative else 0), right - pos_room - 4
         )
-        slot = (top - bottom) / n
         for t, text in zip(ticks, tick_texts, strict=True):
             x = scale(t)
             scene.line(((x, bottom), (x, top)), GRID, 0.5)
             scene.label(x, bottom - _TICK - 1, text, _TICK, MUTED, "middle")
         for i, lines in enumerate(wrapped):
             middle = top - slot * (i + 0.5)
-            first = middle + (len(lines) - 1) * _LINE / 2 - 2.8
-            for j, line in enumerate(lines):
-                scene.label(left - 5, first - j * _LINE, line, _TICK, INK, "end")
+            first = middle + (len(lines) - 1) * line / 2 - size * 0.35
+            for j, text in enumerate(lines):
+                scene.label(left - 5, first - j * line, text, size, INK, "end")
         for bar in bars:
             middle = top - slot * (bar.category + 0.5 + bar.offset)
             h = slot * bar.width
             scene.box(scale(0), middle - h / 2, scale(bar.value) - scale(0), h, bar.colour)
+            if bar.category % every:
+                continue
+            baseline = middle - value_size * 0.35
             if bar.value >= 0:
-                scene.label(scale(bar.value) + 3, middle - 2.6, bar.label, _VALUE, INK, "start")
+                scene.label(scale(bar.value) + 3, baseline, bar.label, value_size, INK, "start")
             else:
-                scene.label(scale(bar.value) - 3, middle - 2.6, bar.label, _VALUE, INK, "end")
+                scene.label(scale(bar.value) - 3, baseline, bar.label, value_size, INK, "end")
         scene.line(((scale(0), bottom), (scale(0), top)), MUTED, 0.7)
         return scale
     left, right = _plot_edges(scene, tick_texts)
     slot = (right - left) / n
-    wrapped = [_wrap(c, slot * 0.95) for c in names]
-    depth = max(len(lines) for lines in wrapped)
+    # Narrow slots: only every k-th category is named (on one line) and labelled.
+    widest_label = max((text_width(b.label, _VALUE) for b in bars), default=0.0)
+    every = _every(slot, max(18.0, widest_label + 3))
+    wrapped = [
+        _wrap(c, slot * every * 0.95, _TICK, 3) if i % every == 0 else []
+        for i, c in enumerate(names)
+    ]
+    depth = max((len(lines) for lines in wrapped), default=1)
     bottom = _PAD + depth * _LINE + 3
     scale = _Scale(ticks[0], ticks[-1], bottom + (11 if negative else 0), top - 11)
     _value_grid(scene, scale, ticks, tick_texts, left, right)
     for i, lines in enumerate(wrapped):
-        for j, line in enumerate(lines):
-            scene.label(left + slot * (i + 0.5), bottom - 9 - j * _LINE, line, _TICK, INK, "middle")
+        for j, text in enumerate(lines):
+            scene.label(left + slot * (i + 0.5), bottom - 9 - j * _LINE, text, _TICK, INK, "middle")
     for bar in bars:
         middle = left + slot * (bar.category + 0.5 + bar.offset)
         w = slot * bar.width
@@ -579,6 +623,8 @@ def _bars(
         w = slot * 0.62
         scene.line(((middle - w / 2, scale(value)), (middle + w / 2, scale(value))), INK, 1.6)
     for bar in bars:
+        if bar.category % every:
+            continue
         middle = left + slot * (bar.category + 0.5 + bar.offset)
         if bar.value >= 0:
             above = max([bar.value] + [v for c, v in marks if c == bar.category])
@@ -695,7 +741,7 @@ def _line(scene: _Scene, spec: m.ChartSpec) -> None:
     number = _number(spec.lang)
     values = [v for s in spec.series for v in s.values if v is not None]
     ticks = _value_ticks(values, zero=False)
-    texts = [number(t) for t in ticks]
+    texts = _tick_texts(ticks, spec.lang)
     legend = [
         ("line", SERIES_COLOURS[i % len(SERIES_COLOURS)], s.label)
         for i, s in enumerate(spec.series)
@@ -833,7 +879,7 @@ def _peers(scene: _Scene, spec: m.ChartSpec) -> None:
     order = sorted(present, key=lambda p: (-p[0], spec.categories[p[1]]))
     values = [v for v, _ in order]
     ticks = _value_ticks(values, zero=True)
-    texts = [number(t) for t in ticks]
+    texts = _tick_texts(ticks, spec.lang)
     median = statistics.median(values)
     legend = [("dashed", INK, f"{words['median']}: {number(median)}")]
     top = _header(scene, spec, _PAD, legend)

@@ -5,6 +5,7 @@ shared through the cache, and flat in memory over a batch."""
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
 from pathlib import Path
 
@@ -345,6 +346,53 @@ def test_labels_stay_inside_the_chart() -> None:
             size = charts.text_width(label.text, label.size, label.bold)
             left = {"start": 0.0, "middle": size / 2, "end": size}[label.anchor]
             assert label.x - left >= 0 and label.x - left + size <= width, label
+
+
+@pytest.mark.parametrize("count", [5, 12, 63])
+def test_category_labels_never_overlap_however_many_categories(count: int) -> None:
+    spec = m.ChartSpec(
+        "bar",
+        "",
+        tuple(f"Tỉnh Bà Rịa - Vũng Tàu số {i}" for i in range(count)),
+        (m.Series("x", tuple(float(i * 137) for i in range(count))),),
+    )
+    image = charts.draw(spec)
+    names = [
+        label
+        for label in image.scene
+        if isinstance(label, m.Label) and label.anchor == "end" and label.text[0] == "T"
+    ]
+    assert names, "categories are named"
+    heights = sorted(label.y for label in names)
+    gaps = [b - a for a, b in itertools.pairwise(heights)]
+    assert min(gaps) >= min(label.size for label in names), gaps
+    assert all(label.size >= 5 for label in image.scene if isinstance(label, m.Label))
+
+
+def test_tiny_values_keep_their_digits() -> None:
+    image = charts.draw(_spec((0.001, 0.0025), kind="line"))
+    assert "0,0025" in _labels(image)  # the last value
+    ticks = [x.text for x in image.scene if isinstance(x, m.Label) and x.anchor == "end"]
+    assert len(set(ticks)) == len(ticks) >= 3  # no axis of "0, 0, 0"
+    assert charts.tick_label(0.00123, "vi") == "0,0012"
+
+
+def test_a_non_finite_value_is_a_template_error_naming_the_line(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="not a finite number"):
+        charts.draw(_spec((float("nan"), 1.0)))
+    folder = tmp_path / "nan-chart"
+    folder.mkdir()
+    (folder / "template.yaml").write_text("name: nan-chart\nextends: official\n", "utf-8")
+    (folder / "brief.xml.j2").write_text(
+        '{% extends "official/brief.xml.j2" %}\n{% block charts %}\n'
+        '<chart kind="bar"><x>a</x><x>b</x><series label="s"><v>1</v><v>inf</v></series></chart>'
+        "\n{% endblock %}\n",
+        "utf-8",
+    )
+    code, year = SEEDS[0]
+    with pytest.raises(TemplateError, match="finite number or nothing, not 'inf'") as caught:
+        briefgen.build(DATA, province=code, year=year, template=folder)
+    assert caught.value.where.row is not None
 
 
 # ----------------------------------------------------------------------------- specs

@@ -8,6 +8,7 @@ output lines do not map back to template lines) and the output line.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -324,9 +325,14 @@ class _Converter:
         if not text:
             return None
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise self.error(element, f"<v> must hold a number or nothing, not '{text}'") from None
+        if not math.isfinite(value):
+            raise self.error(
+                element, f"<v> must hold a finite number or nothing, not '{text}'"
+            ) from None
+        return value
 
     def tiles(self, element: Element) -> m.Block:
         self.check_attrs(element, ("columns",))
