@@ -701,7 +701,9 @@ class _DocxWriter:
         holder.paragraph_format.space_before = Pt(_BLOCK_SPACE_PT)
         holder.paragraph_format.keep_with_next = bool(block.caption)
         shape = holder.add_run().add_picture(io.BytesIO(image.png), width=Emu(width))
-        _ooxml.set_picture_description(shape, _clean(block.spec.title))
+        # Alt text for screen readers: the title, else the caption.
+        description = block.spec.title.strip() or m.plain(block.caption).strip()
+        _ooxml.set_picture_description(shape, _clean(description))
         if block.caption:
             caption = self._new_paragraph(self.styles.caption)
             self._add_runs(caption, block.caption, italic=True)

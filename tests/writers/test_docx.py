@@ -50,8 +50,6 @@ def body_text(document: DocxDocument) -> str:
     return "\n".join(paragraph_texts(document.element.body))
 
 
-
-
 def grid_tables(document: DocxDocument) -> list[object]:
     """The data tables (Table Grid style), leaving out letterhead and signature layouts."""
     return [t for t in document.tables if t.style is not None and t.style.name == "Table Grid"]
@@ -541,3 +539,14 @@ def test_libreoffice_converts_the_docx_to_a_two_page_a4_pdf(
         "Nguyễn Văn A",
     ):
         assert expected in text
+
+
+def test_a_chart_picture_has_alt_text_from_its_title_or_caption() -> None:
+    from briefgen import charts
+
+    spec = m.ChartSpec("bar", "", ("2023", "2024"), (m.Series("x", (1.0, 2.0)),))
+    chart = m.Chart(spec, caption=(m.Text("Biểu đồ 1. Doanh thu"),))
+    document = charts.draw_charts(m.Document(blocks=(chart,)))
+    package = read(write(document))
+    (properties,) = package.element.body.iter(qn("wp:docPr"))
+    assert properties.get("descr") == "Biểu đồ 1. Doanh thu"
