@@ -88,6 +88,33 @@ def test_batch_writes_every_file_and_a_manifest_whose_hashes_match(
     assert "Hà Nội" in PdfReader(first_pdf).pages[0].extract_text()
 
 
+def test_a_batch_over_the_national_fixture_writes_every_brief_of_the_year(
+    tmp_path: Path,
+) -> None:
+    """The main job on the bundled national fixture: 34 provinces of 2025, both formats."""
+    dataset = briefgen.load(ROOT / "fixtures" / "national-2019-2025.json")
+    units = dataset.units(2025)
+    assert len(units) == 34
+    report = render_batch(dataset, year=2025, out_dir=tmp_path, workers=2)
+    assert report.ok, report.failures
+    assert len(report.written) == 34 * 2
+    manifest = json.loads(report.manifest.read_text("utf-8"))
+    assert manifest["complete"] is True and manifest["year"] == 2025
+    assert {item["path"] for item in manifest["files"]} == {
+        p.name for p in tmp_path.iterdir() if p.name != "manifest.json"
+    }
+    for item in manifest["files"]:
+        path = tmp_path / item["path"]
+        assert _sha(path) == item["sha256"] and path.stat().st_size == item["bytes"]
+    for unit in units:
+        (pdf,) = tmp_path.glob(f"{unit.code}-*-2025-official.pdf")
+        text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+        assert unit.name in text
+        (word,) = tmp_path.glob(f"{unit.code}-*-2025-official.docx")
+        assert any(unit.name in p.text for p in docx.Document(str(word)).paragraphs)
+    assert report.charts_drawn + report.charts_reused >= 34 * 2
+
+
 def test_a_province_with_bad_data_fails_alone_with_its_reason(tmp_path: Path) -> None:
     data = _national(tmp_path / "data.yaml", count=4, zero="04")
     template = tmp_path / "per-unit"
