@@ -32,14 +32,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}", hint="see --help")
 
 
-def _fixtures_path() -> Path:
-    """The bundled seed fixture (source checkout or installed wheel)."""
+def _fixtures_path(name: str = "seed-reports.yaml") -> Path:
+    """A bundled fixture (source checkout or installed wheel)."""
     from importlib import resources
 
-    packaged = Path(str(resources.files("briefgen"))) / "_fixtures" / "seed-reports.yaml"
+    packaged = Path(str(resources.files("briefgen"))) / "_fixtures" / name
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "fixtures" / "seed-reports.yaml"
+    return Path(__file__).resolve().parent.parent / "fixtures" / name
+
+
+NATIONAL_FIXTURE = "national-2019-2025.json"
 
 
 def _formats(raw: str) -> tuple[str, ...]:
@@ -92,7 +95,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             print(path)
             count += 1
     print(f"{count} files written to {out}/ from {source.name}", file=sys.stderr)
-    return EXIT_OK
+    if args.no_national:
+        return EXIT_OK
+    # The main job: every province's brief of one year, on the synthetic national data.
+    national = load(_fixtures_path(NATIONAL_FIXTURE))
+    year = max(national.years())
+    folder = out / f"national-{year}"
+    print(
+        f"every province of {year} from {NATIONAL_FIXTURE} (synthetic figures) into {folder}/",
+        file=sys.stderr,
+    )
+    return _run_batch(
+        national,
+        year=year,
+        template=args.template,
+        formats=formats,
+        out_dir=folder,
+        workers=args.workers,
+    )
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
@@ -142,12 +162,29 @@ def _cmd_new_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from briefgen.batch import DEFAULT_PATTERN, render_batch
+    from briefgen.batch import DEFAULT_PATTERN
 
-    dataset = _load(args)
     provinces = (
         [p.strip() for p in args.provinces.split(",") if p.strip()] if args.provinces else None
     )
+    return _run_batch(
+        _load(args),
+        year=args.year,
+        template=args.template,
+        formats=_formats(args.format),
+        out_dir=args.out,
+        provinces=provinces,
+        workers=args.workers,
+        pattern=args.pattern or DEFAULT_PATTERN,
+        skip_existing=args.skip_existing,
+    )
+
+
+def _run_batch(dataset: Dataset, **options: Any) -> int:
+    """``render_batch`` with a progress bar on a terminal (plain lines otherwise), a
+    summary, and the failed provinces; exit 1 if any failed."""
+    from briefgen.batch import render_batch
+
     bar: Any = None
     if sys.stderr.isatty():
         from tqdm import tqdm  # type: ignore[import-untyped]
@@ -164,18 +201,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             print(f"[{done}/{total}] {result.code} {result.province}: {status}", file=sys.stderr)
 
     try:
-        report = render_batch(
-            dataset,
-            year=args.year,
-            template=args.template,
-            formats=_formats(args.format),
-            out_dir=args.out,
-            provinces=provinces,
-            workers=args.workers,
-            progress=progress,
-            pattern=args.pattern or DEFAULT_PATTERN,
-            skip_existing=args.skip_existing,
-        )
+        report = render_batch(dataset, progress=progress, **options)
     finally:
         if bar is not None:
             bar.close()
@@ -250,10 +276,19 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--dir", default=".", help="where to create the folder (default: .)")
     new.set_defaults(handler=_cmd_new_template)
 
-    demo = commands.add_parser("demo", help="render every record of the bundled fixtures")
+    demo = commands.add_parser(
+        "demo",
+        help="render the seed reports' records, then every province of the national fixture",
+    )
     demo.add_argument("--out", default="briefs", help="output folder (default: briefs)")
     demo.add_argument("--template", default="official", help="built-in name or folder")
     demo.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
+    demo.add_argument(
+        "--no-national",
+        action="store_true",
+        help="only the seed records, not the batch over the national fixture",
+    )
+    demo.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     demo.set_defaults(handler=_cmd_demo)
     return parser
 

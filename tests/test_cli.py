@@ -50,10 +50,24 @@ def test_render_one_format(tmp_path: Path) -> None:
 
 
 def test_demo_renders_every_fixture_record(tmp_path: Path) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--no-national"]) == 0
     assert len(list(tmp_path.glob("*.pdf"))) == 4
     assert len(list(tmp_path.glob("*.docx"))) == 4
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+    assert not (tmp_path / "national-2025").exists()
+
+
+def test_demo_then_renders_every_province_of_the_national_fixture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--format", "docx", "--workers", "2"]) == 0
+    national = tmp_path / "national-2025"
+    assert len(list(national.glob("*-2025-official.docx"))) == 34
+    assert (national / "manifest.json").is_file()
+    err = capsys.readouterr().err
+    assert "synthetic figures" in err
+    assert "[34/34]" in err  # plain progress lines when not on a terminal
+    assert "68 file" not in err and "34 file(s) written" in err
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,21 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (found,) = out.glob("briefgen-*.whl")
     return found
@@ -34,6 +46,7 @@ def test_wheel_holds_templates_data_and_fixture(wheel: Path) -> None:
         "briefgen/_templates/en/template.yaml",
         "briefgen/_templates/summary/template.yaml",
         "briefgen/_fixtures/seed-reports.yaml",
+        "briefgen/_fixtures/national-2019-2025.json",
         "briefgen/data/units.json",
         "briefgen/data/indicators.yaml",
     ):
@@ -53,7 +66,13 @@ def test_installed_wheel_renders_without_the_source_tree(wheel: Path, tmp_path: 
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run(
         [sys.executable, "-c", script, str(site), str(tmp_path / "out")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 4
+    # The main job, from the national fixture in the wheel: every province of 2025.
+    assert len(list((tmp_path / "out" / "national-2025").glob("*.pdf"))) == 34

@@ -76,8 +76,6 @@ def fragments(page: object) -> list[Fragment]:
     return found
 
 
-
-
 def simple_document(*blocks: m.Block, page: m.PageSetup | None = None) -> m.Document:
     return m.Document(blocks=blocks, page=page or m.PageSetup())
 
