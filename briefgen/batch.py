@@ -4,9 +4,10 @@ The main job of briefgen: one call writes a brief per province and format
 into one folder, with a ``manifest.json`` saying what was made from what.
 
 - One province failing never stops the others; its reason is reported.
-- Workers write their own files (atomically: a temporary name, then a rename),
-  so no half-written brief is ever left, and only small results cross
-  process boundaries.
+- Workers write their own files atomically (:func:`files.write_atomic`), so no
+  half-written brief is ever left, and only small results cross process
+  boundaries.  A batch owns its output folder while it runs: it first clears
+  temporary files an interrupted run left there.
 - Each worker process unpickles the dataset once (cached by its digest) and
   keeps templates, fonts and the DOCX base document in its own caches.
 - Charts are shared by the workers through a temporary folder for the batch,
@@ -37,7 +38,7 @@ from typing import Any
 from briefgen import __version__, writers
 from briefgen.data.dataset import Dataset
 from briefgen.errors import BriefgenError, OutputError, UsageError
-from briefgen.files import inside, write_atomic
+from briefgen.files import inside, remove_stale, write_atomic
 from briefgen.text import slugify
 
 DEFAULT_PATTERN = "{code}-{slug}-{year}-{template}.{ext}"
@@ -246,6 +247,7 @@ def render_batch(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"cannot create the output folder: {error.strerror}") from None
+    remove_stale(out)  # what a killed run may have left; the batch owns its folder now
     entries = _select(dataset, year, provinces)
     for unit in entries:  # a bad pattern fails here, not once per province
         file_name(
