@@ -1,9 +1,12 @@
-"""Regenerate docs/official-thanh-hoa-2020-page1.png, the README's picture.
+"""Regenerate the README's pictures from the seed fixture (real figures of Thanh Hóa 2020).
 
     python examples/readme_image.py
 
-Renders the official brief of Thanh Hóa 2020 from the seed fixture and turns
-its first page into a PNG with poppler's ``pdftoppm``.
+- docs/official-thanh-hoa-2020-page1.png: page 1 of the ``official`` brief;
+- docs/summary-thanh-hoa-2020.png: the one-page ``summary`` brief, with its
+  key-figure tiles and charts.
+
+Pages are turned into PNG with poppler's ``pdftoppm``.
 """
 
 from __future__ import annotations
@@ -16,25 +19,29 @@ from pathlib import Path
 import briefgen
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = ROOT / "docs" / "official-thanh-hoa-2020-page1.png"
+PICTURES = {
+    "official": ROOT / "docs" / "official-thanh-hoa-2020-page1.png",
+    "summary": ROOT / "docs" / "summary-thanh-hoa-2020.png",
+}
 
 
 def main() -> int:
     if shutil.which("pdftoppm") is None:
         raise SystemExit("pdftoppm not found: install poppler-utils")
     data = briefgen.load(ROOT / "fixtures" / "seed-reports.yaml")
-    brief = briefgen.build(data, province="Thanh Hóa", year=2020)
-    with tempfile.TemporaryDirectory() as tmp:
-        pdf = brief.save(Path(tmp) / "brief.pdf")
-        stem = Path(tmp) / "page"
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-             str(stem)],
-            check=True,
-        )
-        TARGET.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(stem.with_suffix(".png"), TARGET)
-    print(TARGET)
+    for template, target in PICTURES.items():
+        brief = briefgen.build(data, province="Thanh Hóa", year=2020, template=template)
+        with tempfile.TemporaryDirectory() as tmp:
+            pdf = brief.save(Path(tmp) / "brief.pdf")
+            stem = Path(tmp) / "page"
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                 str(pdf), str(stem)],
+                check=True,
+            )  # fmt: skip
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(stem.with_suffix(".png"), target)
+        print(target)
     return 0
 
 
