@@ -725,7 +725,7 @@ def _plan(scene: _Scene, spec: m.ChartSpec) -> None:
             continue
         label = tick_label(done, spec.lang)
         if aim:
-            label = fmt.percent(round(done / aim * 100, 1), spec.lang)
+            label = fmt.percent(done / aim * 100, spec.lang)  # as reports print it: "100,67%"
         bars.append(_Bar(category, 0.0, 0.46, done, ACCENT, label))
     legend = [
         ("box", ACCENT, spec.series[0].label or words["actual"]),

@@ -244,7 +244,7 @@ def test_plan_marks_the_plan_and_labels_attainment() -> None:
     )
     image = charts.draw(spec)
     labels = _labels(image)
-    assert "103,2%" in labels and "95%" in labels
+    assert "103,21%" in labels and "95%" in labels
     bars = _boxes(image)
     marks = [s for s in image.scene if isinstance(s, m.Stroke) and s.line_width == 1.6]
     assert len(bars) == 2 and len(marks) == 2
