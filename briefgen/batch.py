@@ -280,7 +280,10 @@ def render_batch(
     ]
     manifest = out / MANIFEST
     results: list[_Result] = []
-    chart_cache = tempfile.mkdtemp(prefix="briefgen-charts-")
+    try:
+        chart_cache: str | None = tempfile.mkdtemp(prefix="briefgen-charts-")
+    except OSError:
+        chart_cache = None  # no shared chart cache: each worker draws its own
     jobs = [replace(job, chart_cache=chart_cache) for job in jobs]
 
     def record(result: _Result) -> None:
@@ -305,7 +308,8 @@ def render_batch(
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(chart_cache, ignore_errors=True)
+        if chart_cache is not None:
+            shutil.rmtree(chart_cache, ignore_errors=True)
     _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, complete=True)
     ordered = sorted(results, key=lambda r: r.code)
     return BatchReport(

@@ -271,7 +271,8 @@ def use_disk_cache(folder: str | os.PathLike[str] | None) -> None:
     A batch points its workers at one folder, so a chart that several briefs
     show (the same spec) is drawn once for the whole batch.  Entries are named
     by a hash of the spec and written atomically; the folder should be private
-    to the batch (the batch makes a temporary one).
+    to the batch (the batch makes a temporary one).  A process that cannot see
+    the folder (a worker on another machine) draws its charts without it.
     """
     _DISK[0] = Path(folder) if folder is not None else None
 
@@ -296,8 +297,9 @@ def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
         if isinstance(image, m.ChartImage):
             return image
     image = _render(spec)
+    if not folder.is_dir():
+        return image  # a worker on another machine: the batch's folder is not here
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as out:
             out.write(pickle.dumps(image, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(out.name, path)

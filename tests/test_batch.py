@@ -304,3 +304,18 @@ def test_killed_batch_leaves_no_partial_file_and_skip_existing_completes_it(
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left"
     kept = int(rerun.stderr.split(" kept")[0].rsplit(" ", 1)[-1])
     assert kept >= 2, rerun.stderr  # files the manifest vouched for were not rendered again
+
+
+def test_a_batch_without_a_writable_temporary_folder_still_renders(
+    data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_temporary_folder(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_temporary_folder)
+    dataset = briefgen.load(data_file)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        report = render_batch(
+            dataset, 2022, out_dir=tmp_path, formats=("pdf",), provinces=["01", "02"], executor=pool
+        )
+    assert report.ok and len(report.written) == 2

@@ -642,3 +642,17 @@ def test_two_thousand_charts_leave_no_figures_and_flat_memory() -> None:
     charts._draw_cached.cache_clear()
     assert len(_pylab_helpers.Gcf.figs) == 0
     assert growth_mb < 30, f"memory grew {growth_mb:.1f} MB"
+
+
+def test_a_cache_folder_this_process_cannot_see_is_left_alone(tmp_path: Path) -> None:
+    """A dask worker on another machine gets the batch's folder name: it draws its
+    charts and creates nothing there."""
+    elsewhere = tmp_path / "on-the-batch-machine"
+    charts._draw_cached.cache_clear()
+    charts.use_disk_cache(elsewhere)
+    try:
+        assert charts.draw(_spec((4.0, 2.0))).png
+    finally:
+        charts.use_disk_cache(None)
+        charts._draw_cached.cache_clear()
+    assert not elsewhere.exists()
