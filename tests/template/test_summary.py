@@ -64,3 +64,29 @@ def test_summary_shows_national_positions_and_at_most_three_highlights(
     texts = list(m.texts(briefs[("38", 2020)]))
     assert "Vị trí trên toàn quốc" in texts
     assert any("3/63" in t for t in texts)
+
+
+NATIONAL = briefgen.load(ROOT / "fixtures" / "national-2019-2025.json")
+# A spread of the national fixture: every year, both eras; its briefs carry two charts.
+NATIONAL_KEYS = [(e.unit.code, e.record.year) for e in NATIONAL.entries[::7]]
+
+
+def test_national_summaries_with_their_charts_are_one_page() -> None:
+    for code, year in NATIONAL_KEYS:
+        brief = briefgen.build(NATIONAL, province=code, year=year, template="summary")
+        assert len(brief.charts()) == 2, (code, year)
+        pages = len(PdfReader(io.BytesIO(brief.to_bytes("pdf"))).pages)
+        assert pages == 1, (code, year, pages)
+
+
+def test_national_summary_docx_is_one_page_in_libreoffice(libreoffice: str, tmp_path: Path) -> None:
+    sources = []
+    for code, year in (("01", 2025), ("38", 2024), ("79", 2019)):
+        brief = briefgen.build(NATIONAL, province=code, year=year, template="summary")
+        source = tmp_path / f"{code}-{year}.docx"
+        source.write_bytes(brief.to_bytes("docx"))
+        sources.append(source)
+    for source, converted in zip(
+        sources, convert_to_pdf(libreoffice, sources, tmp_path / "lo"), strict=True
+    ):
+        assert len(PdfReader(converted).pages) == 1, source.name
