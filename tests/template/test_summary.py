@@ -31,18 +31,24 @@ def test_summary_pdf_is_one_page(
     assert len(PdfReader(io.BytesIO(briefs[key].to_bytes("pdf"))).pages) == 1
 
 
+def _libreoffice_pages(
+    libreoffice: str, briefs: dict[tuple[str, int], briefgen.Document], folder: Path
+) -> dict[str, int]:
+    """Pages of each brief's DOCX as LibreOffice lays it out, by file name."""
+    sources = []
+    for key, brief in briefs.items():
+        source = folder / f"{key[0]}-{key[1]}.docx"
+        source.write_bytes(brief.to_bytes("docx"))
+        sources.append(source)
+    converted = convert_to_pdf(libreoffice, sources, folder / "lo")
+    return {s.name: len(PdfReader(c).pages) for s, c in zip(sources, converted, strict=True)}
+
+
 def test_summary_docx_is_one_page_in_libreoffice(
     briefs: dict[tuple[str, int], briefgen.Document], libreoffice: str, tmp_path: Path
 ) -> None:
-    sources = []
-    for key, brief in briefs.items():
-        source = tmp_path / f"{key[0]}-{key[1]}.docx"
-        source.write_bytes(brief.to_bytes("docx"))
-        sources.append(source)
-    for source, converted in zip(
-        sources, convert_to_pdf(libreoffice, sources, tmp_path / "lo"), strict=True
-    ):
-        assert len(PdfReader(converted).pages) == 1, source.name
+    pages = _libreoffice_pages(libreoffice, briefs, tmp_path)
+    assert set(pages.values()) == {1}, pages
 
 
 def test_summary_tiles_colour_trends_by_what_is_better(
@@ -80,13 +86,9 @@ def test_national_summaries_with_their_charts_are_one_page() -> None:
 
 
 def test_national_summary_docx_is_one_page_in_libreoffice(libreoffice: str, tmp_path: Path) -> None:
-    sources = []
-    for code, year in (("01", 2025), ("38", 2024), ("79", 2019)):
-        brief = briefgen.build(NATIONAL, province=code, year=year, template="summary")
-        source = tmp_path / f"{code}-{year}.docx"
-        source.write_bytes(brief.to_bytes("docx"))
-        sources.append(source)
-    for source, converted in zip(
-        sources, convert_to_pdf(libreoffice, sources, tmp_path / "lo"), strict=True
-    ):
-        assert len(PdfReader(converted).pages) == 1, source.name
+    briefs = {
+        (code, year): briefgen.build(NATIONAL, province=code, year=year, template="summary")
+        for code, year in (("01", 2025), ("38", 2024), ("79", 2019))
+    }
+    pages = _libreoffice_pages(libreoffice, briefs, tmp_path)
+    assert set(pages.values()) == {1}, pages
