@@ -155,3 +155,12 @@ def convert_to_pdf(libreoffice: str, sources: list[Path], out: Path) -> list[Pat
     missing = [p.name for p in converted if not p.is_file()]
     assert result.returncode == 0 and not missing, f"LibreOffice: {result.stderr} {missing}"
     return converted
+
+
+def write_template(folder: Path, body: str, config: str = "extends: official\n") -> Path:
+    """A user template folder: ``config`` as template.yaml (named after the folder),
+    ``body`` as brief.xml.j2.  The default extends the official template."""
+    folder.mkdir(parents=True)
+    (folder / "template.yaml").write_text(f"name: {folder.name}\n{config}", "utf-8")
+    (folder / "brief.xml.j2").write_text(body, "utf-8")
+    return folder

@@ -17,6 +17,7 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
+from conftest import write_template
 from pypdf import PdfReader
 
 import briefgen
@@ -117,13 +118,10 @@ def test_a_batch_over_the_national_fixture_writes_every_brief_of_the_year(
 
 def test_a_province_with_bad_data_fails_alone_with_its_reason(tmp_path: Path) -> None:
     data = _national(tmp_path / "data.yaml", count=4, zero="04")
-    template = tmp_path / "per-unit"
-    template.mkdir()
-    (template / "template.yaml").write_text("name: per-unit\nextends: official\n", "utf-8")
-    (template / "brief.xml.j2").write_text(
+    template = write_template(
+        tmp_path / "per-unit",
         '{% extends "official/brief.xml.j2" %}\n{% block intro %}'
         "<p>Hiệu suất: {{ (1000 / figures.postal_revenue.value)|number }}</p>{% endblock %}\n",
-        "utf-8",
     )
     report = render_batch(
         briefgen.load(data), year=2022, template=template, out_dir=tmp_path / "out", workers=2
@@ -142,16 +140,13 @@ def test_a_chart_every_brief_shows_is_drawn_once_for_the_batch(
 ) -> None:
     """A national chart (every province's revenue, none highlighted) is the same in
     every brief: the workers share it through the batch's chart cache."""
-    template = tmp_path / "national-chart"
-    template.mkdir()
-    (template / "template.yaml").write_text("name: national-chart\nextends: official\n", "utf-8")
-    (template / "brief.xml.j2").write_text(
+    template = write_template(
+        tmp_path / "national-chart",
         '{% extends "official/brief.xml.j2" %}\n{% block charts %}'
         '{% set rows = peers("postal_revenue") %}'
         '{{ ui.chart("peers", "", rows|map("first")|list, '
         '[{"label": "x", "values": rows|map(attribute=1)|list}], caption="Cả nước") }}'
         "{% endblock %}\n",
-        "utf-8",
     )
     dataset = briefgen.load(data_file)
     briefs = len(dataset.units(2022))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import write_template
 from PIL import Image
 from pypdf import PdfReader
 
@@ -58,13 +59,7 @@ EVERY_KIND = """{% extends "official/brief.xml.j2" %}
 
 @pytest.fixture(scope="module")
 def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("templates") / "every-kind"
-    folder.mkdir()
-    (folder / "template.yaml").write_text(
-        "name: every-kind\ndescription: one chart of each kind\nextends: official\n", "utf-8"
-    )
-    (folder / "brief.xml.j2").write_text(EVERY_KIND, "utf-8")
-    return folder
+    return write_template(tmp_path_factory.mktemp("templates") / "every-kind", EVERY_KIND)
 
 
 def _spec(
@@ -172,12 +167,7 @@ CHARTS_ONLY = (
 def test_every_kind_for_every_national_record_in_both_formats(tmp_path: Path) -> None:
     """All 412 records of the national fixture, every kind, PDF and DOCX (about 30 s:
     some 2,800 charts, rendered with render_batch on two processes)."""
-    folder = tmp_path / "charts-only"
-    folder.mkdir()
-    (folder / "template.yaml").write_text(
-        "name: charts-only\ndescription: one chart of each kind\nlanguage: vi\n", "utf-8"
-    )
-    (folder / "brief.xml.j2").write_text(CHARTS_ONLY, "utf-8")
+    folder = write_template(tmp_path / "charts-only", CHARTS_ONLY, "language: vi\n")
     total = 0
     with ProcessPoolExecutor(2) as pool:
         for year in NATIONAL.years():
@@ -423,14 +413,11 @@ def test_tiny_values_keep_their_digits() -> None:
 def test_a_non_finite_value_is_a_template_error_naming_the_line(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="not a finite number"):
         charts.draw(_spec((float("nan"), 1.0)))
-    folder = tmp_path / "nan-chart"
-    folder.mkdir()
-    (folder / "template.yaml").write_text("name: nan-chart\nextends: official\n", "utf-8")
-    (folder / "brief.xml.j2").write_text(
+    folder = write_template(
+        tmp_path / "nan-chart",
         '{% extends "official/brief.xml.j2" %}\n{% block charts %}\n'
         '<chart kind="bar"><x>a</x><x>b</x><series label="s"><v>1</v><v>inf</v></series></chart>'
         "\n{% endblock %}\n",
-        "utf-8",
     )
     code, year = SEEDS[0]
     with pytest.raises(TemplateError, match="finite number or nothing, not 'inf'") as caught:
