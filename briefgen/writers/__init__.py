@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import Protocol
 
-from briefgen.errors import OutputError
-from briefgen.model import Document
+from briefgen.errors import Location, OutputError
+from briefgen.model import Chart, ChartImage, Document
 
 
 class Writer(Protocol):
@@ -48,3 +48,14 @@ def get_writer(fmt: str) -> Writer:
 def render(document: Document, fmt: str) -> bytes:
     """Render ``document`` in format ``fmt``."""
     return get_writer(fmt)(document)
+
+
+def drawn_image(block: Chart, where: Location, fmt: str) -> ChartImage:
+    """The drawn image of a chart block; :class:`OutputError` for one not drawn yet."""
+    if block.image is None:
+        raise OutputError(
+            f"chart '{block.spec.title}' has not been drawn",
+            where,
+            hint=f"draw charts with briefgen.charts before writing {fmt.upper()}",
+        )
+    return block.image

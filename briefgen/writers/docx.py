@@ -42,7 +42,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
-from briefgen.writers import _ooxml
+from briefgen.writers import _ooxml, drawn_image
 from briefgen.writers._look import TILE_FILL, TREND_ARROWS, TREND_COLOURS
 
 __all__ = ["write"]
@@ -677,13 +677,7 @@ class _DocxWriter:
     # ----------------------------------------------------------------- charts
 
     def _chart(self, block: m.Chart, where: Location) -> None:
-        image = block.image
-        if image is None:
-            raise OutputError(
-                f"chart '{block.spec.title}' has not been drawn",
-                where,
-                hint="draw charts with briefgen.charts before writing DOCX",
-            )
+        image = drawn_image(block, where, "docx")
         try:
             pixels = Image.from_blob(image.png).px_width
         except UnrecognizedImageError:

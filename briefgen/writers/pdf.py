@@ -52,6 +52,7 @@ from reportlab.platypus import Paragraph as PdfParagraph
 from briefgen import fonts
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
+from briefgen.writers import drawn_image
 from briefgen.writers._look import TILE_FILL, TREND_ARROWS, TREND_COLOURS
 
 # Images go into the PDF Flate-compressed only, not also ASCII85-armoured (a 7-bit
@@ -715,13 +716,7 @@ class _StoryBuilder:
         return [PdfParagraph(_markup(block.caption), self.styles.table_caption), table]
 
     def chart(self, block: m.Chart, where: Location) -> Flowable:
-        image = block.image
-        if image is None:
-            raise OutputError(
-                f"chart '{block.spec.title}' has not been drawn",
-                where,
-                hint="draw charts with briefgen.charts before writing PDF",
-            )
+        image = drawn_image(block, where, "pdf")
         width = image.width_mm * mm
         height = image.height_mm * mm
         # Never wider than the text, never taller than a page can hold with the caption.
