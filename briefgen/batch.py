@@ -160,19 +160,20 @@ def _sha256(data: bytes) -> str:
 def _run(job: _Job) -> _Result:
     """Render one province in a worker: build once, write every format, never raise."""
     from briefgen import charts
-    from briefgen.api import build
 
     charts.use_disk_cache(job.chart_cache)
     drawn, reused = charts.counts()
     try:
-        result = _render(job, build)
+        result = _render(job)
     finally:
         charts.use_disk_cache(None)
     now_drawn, now_reused = charts.counts()
     return replace(result, charts=(now_drawn - drawn, now_reused - reused))
 
 
-def _render(job: _Job, build: Callable[..., Any]) -> _Result:
+def _render(job: _Job) -> _Result:
+    from briefgen.api import build
+
     try:
         dataset = _dataset(job.digest, job.dataset)
         out = Path(job.out_dir)
@@ -262,6 +263,10 @@ def render_batch(
     digest = dataset.digest or _sha256(blob)
     stamp = {"input_sha256": digest, "template": loaded.name, "briefgen": __version__}
     previous = _previous_files(out, stamp) if skip_existing else {}
+    try:
+        chart_cache: str | None = tempfile.mkdtemp(prefix="briefgen-charts-")
+    except OSError:
+        chart_cache = None  # no shared chart cache: each worker draws its own
     jobs = [
         _Job(
             code=unit.code,
@@ -275,16 +280,12 @@ def render_batch(
             digest=digest,
             dataset=blob,
             keep=tuple((f, sha) for f in chosen_formats if (sha := previous.get((unit.code, f)))),
+            chart_cache=chart_cache,
         )
         for unit in entries
     ]
     manifest = out / MANIFEST
     results: list[_Result] = []
-    try:
-        chart_cache: str | None = tempfile.mkdtemp(prefix="briefgen-charts-")
-    except OSError:
-        chart_cache = None  # no shared chart cache: each worker draws its own
-    jobs = [replace(job, chart_cache=chart_cache) for job in jobs]
 
     def record(result: _Result) -> None:
         results.append(result)
