@@ -286,6 +286,8 @@ class Fig:
         return phrase
 
     def _sentence_vi(self, derived_note: bool) -> str:
+        # The change and the plan follow the value they qualify; the density and a
+        # position come after, so that "tăng 2,17%" never reads as the density's.
         o = self.obs
         label = self.label
         if o.edition is not None and o.edition != self.year:
@@ -297,13 +299,7 @@ class Fig:
             if change:
                 parts.append(fmt.rank_change(self.previous.rank, o.rank))  # type: ignore[union-attr, arg-type]
         else:
-            head = f"{label} đạt {self.amount()}" if o.value is not None else label
-            parts.append(head)
-            if o.per_100 is not None:
-                parts.append(f"mật độ {self.density()}")
-            if o.rank is not None:
-                where = "toàn quốc" if o.of is None else "cả nước"
-                parts.append(f"đứng thứ {self.rank_text()} {where}")
+            parts.append(f"{label} đạt {self.amount()}" if o.value is not None else label)
         if self.change is not None:
             parts.append(self.change_phrase(derived_note))
         if o.plan_pct is not None:
@@ -312,6 +308,11 @@ class Fig:
             plan_text = self._plan_amount()
             verb = "vượt" if o.value > o.plan else "so với"
             parts.append(f"{verb} chỉ tiêu {plan_text}")
+        if not self.is_rank and o.rank is not None:
+            where = "toàn quốc" if o.of is None else "cả nước"
+            parts.append(f"đứng thứ {self.rank_text()} {where}")
+        if not self.is_rank and o.per_100 is not None:
+            parts.append(f"mật độ {self.density()}")
         text = ", ".join(parts)
         if o.note:
             text += f" ({o.note})"
@@ -329,16 +330,16 @@ class Fig:
                 parts.append(fmt.rank_change(self.previous.rank, o.rank, "en"))  # type: ignore[union-attr, arg-type]
         else:
             parts.append(f"{label}: {self.amount()}" if o.value is not None else label)
-            if o.per_100 is not None:
-                parts.append(f"density {self.density()}")
-            if o.rank is not None:
-                parts.append(f"ranked {self._ordinal_of()} nationally")
         if self.change is not None:
             parts.append(self.change_phrase())
         if o.plan_pct is not None:
             parts.append(f"{fmt.percent(o.plan_pct, 'en')} of the {self.year} plan")
         elif o.plan is not None and o.value is not None:
             parts.append(f"target {self._plan_amount()}")
+        if not self.is_rank and o.rank is not None:
+            parts.append(f"ranked {self._ordinal_of()} nationally")
+        if not self.is_rank and o.per_100 is not None:
+            parts.append(f"density {self.density()}")
         return ", ".join(parts)
 
     def _ordinal_of(self) -> str:
