@@ -276,6 +276,54 @@ def growth_phrase(pct: Number, lang: str = "vi", decimals: int | None = None) ->
     return f"{'tăng' if rising else 'giảm'} {shown}%"
 
 
+def points_phrase(points: Number, lang: str = "vi", decimals: int | None = None) -> str:
+    """A change of a rate in words, in percentage points; ``decimals`` as in :func:`number`.
+
+    vi "tăng 12,6 điểm phần trăm", "giảm 0,5 điểm phần trăm"; en "up 12.6
+    percentage points", "down 1 percentage point".  A change that rounds to
+    zero reads "không đổi" / "unchanged".
+    """
+    checked = _lang(lang)
+    shown, rounded = _figure(abs(_decimal(points)), checked, decimals, _DEFAULT_DECIMALS)
+    rising = _decimal(points) > 0
+    if rounded == 0:
+        return "unchanged" if checked == "en" else "không đổi"
+    if checked == "en":
+        unit = "percentage point" if rounded == 1 else "percentage points"
+        return f"{'up' if rising else 'down'} {shown} {unit}"
+    return f"{'tăng' if rising else 'giảm'} {shown} điểm phần trăm"
+
+
+def signed_points(points: Number, lang: str = "vi", decimals: int | None = None) -> str:
+    """A change of a rate with its sign, short enough for a table cell or a tile.
+
+    vi "+12,6 điểm %", "-0,5 điểm %"; en "+12.6 pp", "-0.5 pp"; a change that
+    rounds to zero has no sign ("0 điểm %").  ``decimals`` as in :func:`number`.
+    """
+    checked = _lang(lang)
+    text, rounded = _figure(points, checked, decimals, _DEFAULT_DECIMALS)
+    sign = "+" if rounded > 0 else ""
+    return f"{sign}{text} {'pp' if checked == 'en' else 'điểm %'}"
+
+
+def lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case, to follow ";" or "," in a sentence.
+
+    "Tổng số thuê bao Internet" → "tổng số thuê bao Internet".  Left as it is
+    when the first word is an acronym ("DVC toàn trình", "ICT Index") or
+    starts a name whose next word is capitalised ("Cổng Thông tin điện tử
+    tỉnh", "Hà Nội").  Never ``None``; empty text stays empty.
+    """
+    text = nfc(text)
+    words = text.split(" ", 2)
+    first = words[0]
+    if not first or (len(first) > 1 and first[1].isupper()):
+        return text
+    if len(words) > 1 and words[1][:1].isupper():
+        return text
+    return text[0].lower() + text[1:]
+
+
 def decree_date(d: date) -> str:
     """The Decree-30 date, never ``None``: "ngày 07 tháng 01 năm 2022".
 

@@ -447,6 +447,59 @@ def test_growth_phrase_says_rise_fall_or_no_change(
     assert text.growth_phrase(pct, lang, decimals) == expected
 
 
+@pytest.mark.parametrize(
+    ("points", "lang", "expected"),
+    [
+        # 45,6% → 58,2%: 12,6 points, not the relative 27,63%
+        (58.2 - 45.6, "vi", "tăng 12,6 điểm phần trăm"),
+        (-0.5, "vi", "giảm 0,5 điểm phần trăm"),
+        (0.001, "vi", "không đổi"),
+        (58.2 - 45.6, "en", "up 12.6 percentage points"),
+        (-1, "en", "down 1 percentage point"),
+        (1.004, "en", "up 1 percentage point"),
+        (0, "en", "unchanged"),
+    ],
+)
+def test_points_phrase_states_a_rates_change_in_percentage_points(
+    points: float, lang: str, expected: str
+) -> None:
+    assert text.points_phrase(points, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("points", "lang", "expected"),
+    [
+        (12.6, "vi", "+12,6 điểm %"),
+        (-0.456, "vi", "-0,46 điểm %"),
+        (0.001, "vi", "0 điểm %"),
+        (12.6, "en", "+12.6 pp"),
+        (-3, "en", "-3 pp"),
+    ],
+)
+def test_signed_points_is_short_enough_for_a_table_cell(
+    points: float, lang: str, expected: str
+) -> None:
+    assert text.signed_points(points, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Tổng số thuê bao Internet", "tổng số thuê bao Internet"),
+        ("Chỉ số chuyển đổi số (DTI)", "chỉ số chuyển đổi số (DTI)"),
+        ("Nộp ngân sách Nhà nước", "nộp ngân sách Nhà nước"),
+        ("Đài Phát thanh tỉnh", "Đài Phát thanh tỉnh"),  # a name: the next word is capitalised
+        ("Cổng Thông tin điện tử tỉnh", "Cổng Thông tin điện tử tỉnh"),
+        ("DVC toàn trình", "DVC toàn trình"),  # an acronym
+        ("ICT Index", "ICT Index"),
+        ("Applications processed online", "applications processed online"),
+        ("", ""),
+    ],
+)
+def test_lower_first_lowers_only_a_common_first_word(source: str, expected: str) -> None:
+    assert text.lower_first(source) == expected
+
+
 # -- dates
 
 
@@ -631,6 +684,8 @@ _CALLS_BY_LANG: list[tuple[str, Callable[[str], str]]] = [
     ("ordinal", lambda lang: text.ordinal(1, lang)),
     ("rank_change", lambda lang: text.rank_change(2, 1, lang)),
     ("growth_phrase", lambda lang: text.growth_phrase(1, lang)),
+    ("points_phrase", lambda lang: text.points_phrase(1, lang)),
+    ("signed_points", lambda lang: text.signed_points(1, lang)),
     ("long_date", lambda lang: text.long_date(date(2022, 1, 7), lang)),
     ("place_date", lambda lang: text.place_date("Nam Định", date(2022, 1, 7), lang)),
     ("numeric_date", lambda lang: text.numeric_date(date(2022, 1, 7), lang)),

@@ -95,39 +95,66 @@ class Dataset:
         """The record for ``province`` in ``year`` (see :meth:`entry`)."""
         return self.entry(province, year).record
 
+    def combination(self, unit: provinces.Unit, indicator: str) -> str:
+        """How ``unit``'s figures of ``indicator`` before 2025 are formed.
+
+        ``"own"``: the unit's own records (a unit of the 63, or one of the 34
+        that kept its territory); otherwise the catalogue's ``merge`` rule for
+        a unit formed from several provinces: ``"sum"``, ``"weighted"``
+        (population-weighted) or ``"none"`` (not comparable, so no history).
+        """
+        if unit.era != provinces.era_for_year(MERGER_YEAR):
+            return "own"
+        if len(provinces.predecessors(unit.code)) <= 1:
+            return "own"
+        return self.catalogue[indicator].merge if indicator in self.catalogue else "none"
+
     def history(self, unit: provinces.Unit, indicator: str) -> tuple[tuple[int, Observation], ...]:
         """Observations of ``indicator`` for ``unit``, by year ascending.
 
         For a unit formed on 1 July 2025, years before 2025 come from the units
         it was formed from: an unchanged unit keeps its own figures; a merged
-        unit gets the sum of its former provinces' values for an additive
-        indicator (counts, money) when every one of them reports it, with a
-        note naming them; a ranking or other non-additive figure is never summed.
+        unit combines its former provinces' values by the catalogue's ``merge``
+        rule (:meth:`combination`) when every one of them reports the figure:
+        the sum (revenues, subscribers), or the population-weighted mean
+        (rates); a figure that is not comparable (counts of online services,
+        ranks, scores) has no history before 2025.  A density per 100
+        inhabitants is combined population-weighted.  A combined observation's
+        ``note`` names the former provinces (in Vietnamese, as data notes are).
         """
         rows: dict[int, Observation] = {}
         if unit.era == provinces.era_for_year(MERGER_YEAR):
-            former = provinces.predecessors(unit.code)
-            additive = indicator in self.catalogue and self.catalogue[indicator].additive
-            years = {y for y in self.years() if y < MERGER_YEAR}
-            for year in years:
-                found = [self.find(u.code, year) for u in former]
-                observations = [
-                    e.record.observations.get(indicator) if e is not None else None for e in found
-                ]
-                if len(former) == 1:
-                    if observations[0] is not None:
-                        rows[year] = observations[0]
-                elif additive and all(o is not None and o.value is not None for o in observations):
-                    names = ", ".join(u.name for u in former)
-                    rows[year] = Observation(
-                        value=sum(o.value for o in observations if o and o.value is not None),
-                        note=f"tổng của {names}",
-                    )
+            rows.update(self._former_history(unit, indicator))
         by_code: dict[str, list[Entry]] = self._by_code  # type: ignore[attr-defined]
         for entry in by_code.get(unit.code, ()):
             if entry.unit == unit and indicator in entry.record.observations:
                 rows[entry.record.year] = entry.record.observations[indicator]
         return tuple(sorted(rows.items()))
+
+    def _former_history(self, unit: provinces.Unit, indicator: str) -> dict[int, Observation]:
+        """Years before 2025 of a unit of the 34, from the province(s) it was formed from."""
+        former = provinces.predecessors(unit.code)
+        how = self.combination(unit, indicator)
+        rows: dict[int, Observation] = {}
+        for year in (y for y in self.years() if y < MERGER_YEAR):
+            found = [self.find(u.code, year) for u in former]
+            parts = [e.record.observations.get(indicator) if e is not None else None for e in found]
+            if how == "own":
+                if parts and parts[0] is not None:
+                    rows[year] = parts[0]
+                continue
+            weights = [u.population for u in former]
+            value = derive.combine([o.value if o else None for o in parts], weights, how)
+            if value is None:
+                continue
+            per_100 = derive.combine([o.per_100 if o else None for o in parts], weights, "weighted")
+            names = ", ".join(u.name for u in former)
+            rows[year] = Observation(
+                value=value,
+                per_100=per_100,
+                note=f"tổng của {names}" if how == "sum" else f"bình quân theo dân số của {names}",
+            )
+        return rows
 
     def positions(self, year: int, indicator: str) -> dict[str, int]:
         """Competition ranking (1, 2, 2, 4) of the dataset's units in ``year`` by ``indicator``.

@@ -1,4 +1,5 @@
-"""Derived figures: growth, plan attainment, rank change, density.
+"""Derived figures: growth, change in points, plan attainment, rank change, density,
+and the combination of several provinces' figures into one.
 
 Reported figures always win: a derived figure is offered only where the
 report gives none, and every figure says whether it was reported or derived.
@@ -6,7 +7,7 @@ report gives none, and every figure says whether it was reported or derived.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -23,6 +24,44 @@ def growth_pct(current: float | None, previous: float | None) -> float | None:
     if current is None or previous is None or previous == 0:
         return None
     return (current - previous) / previous * 100.0
+
+
+def point_change(current: float | None, previous: float | None) -> float | None:
+    """Change of a rate from ``previous`` to ``current`` in percentage points; ``None`` if unknown.
+
+    45,6% → 58,2% is 12,6 points (a relative change would say 27,63%).
+    """
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def change(current: float | None, previous: float | None, rate: bool) -> float | None:
+    """Year-on-year change: percentage points for a ``rate``, relative growth in % otherwise."""
+    return point_change(current, previous) if rate else growth_pct(current, previous)
+
+
+def combine(
+    values: Sequence[float | None], weights: Sequence[int | None], how: str
+) -> float | None:
+    """Several provinces' figures as one: ``how`` is the catalogue's ``merge`` rule.
+
+    ``"sum"`` adds them up; ``"weighted"`` is their mean weighted by ``weights``
+    (populations); ``"none"`` never combines.  ``None`` when any part is
+    missing (a sum of some of the parts is not the whole) or, for a weighted
+    mean, when any weight is unknown.
+    """
+    if how == "none" or not values or any(v is None for v in values):
+        return None
+    known = [float(v) for v in values if v is not None]
+    if how == "sum":
+        return sum(known)
+    if how == "weighted":
+        if len(weights) != len(known) or any(not w for w in weights):
+            return None
+        total = sum(w for w in weights if w)
+        return sum(v * w for v, w in zip(known, weights, strict=True) if w) / total
+    raise ValueError(f"unknown merge rule {how!r}")
 
 
 def plan_attainment_pct(value: float | None, plan: float | None) -> float | None:

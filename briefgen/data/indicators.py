@@ -12,14 +12,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 
 from briefgen.errors import DataError, Location
+from briefgen.text import lower_first
 
 Kind = Literal["count", "money", "percent", "rank", "density", "duration"]
 KINDS: tuple[str, ...] = ("count", "money", "percent", "rank", "density", "duration")
+Merge = Literal["sum", "weighted", "none"]
+MERGES: tuple[str, ...] = ("sum", "weighted", "none")
+"""How figures of several provinces combine (see ``indicators.yaml``)."""
 SECTIONS: tuple[str, ...] = ("rankings", "sector", "telecom", "postal", "egov", "press", "other")
 
 
@@ -41,10 +45,15 @@ class Unit:
 class Indicator:
     """One indicator of the catalogue.
 
-    ``better``: ``"higher"`` or ``"lower"`` (ranks).  ``additive``: values of
-    several provinces may be summed.  ``section``: where the official template
-    reports it.  ``per_100_label``: how the density is written ("thuê bao/100
-    dân"; ``None`` for the default).
+    ``kind``: ``"percent"`` marks a rate, whose change is stated in
+    percentage points (:attr:`is_rate`).  ``better``: ``"higher"`` or
+    ``"lower"`` (ranks).  ``merge``: how the figures of several provinces
+    combine (a unit formed in 2025 from its former provinces): ``"sum"``,
+    ``"weighted"`` (population-weighted mean) or ``"none"`` (not comparable).
+    ``section``: where the official template reports it.  ``per_100_vi``/
+    ``per_100_en``: how the density is written ("thuê bao/100 dân").
+    ``density_vi``/``density_en``: the label of the density row (``""`` for
+    the default built from the short label).
     """
 
     id: str
@@ -55,10 +64,22 @@ class Indicator:
     kind: Kind
     unit: Unit
     better: Literal["higher", "lower"]
-    additive: bool
+    merge: Merge
     section: str
     per_100_vi: str = "thuê bao/100 dân"
     per_100_en: str = "per 100 inhabitants"
+    density_vi: str = ""
+    density_en: str = ""
+
+    @property
+    def is_rate(self) -> bool:
+        """A rate (kind ``percent``): its change is a difference in percentage points."""
+        return self.kind == "percent"
+
+    @property
+    def additive(self) -> bool:
+        """Values of several provinces add up (``merge == "sum"``)."""
+        return self.merge == "sum"
 
     def label(self, lang: str = "vi", short: bool = False) -> str:
         """The indicator's label in ``lang``, short or full."""
@@ -69,6 +90,12 @@ class Indicator:
     def per_100_label(self, lang: str = "vi") -> str:
         """How this indicator's density per 100 inhabitants is written."""
         return self.per_100_en if lang == "en" else self.per_100_vi
+
+    def density_label(self, lang: str = "vi") -> str:
+        """The name of the density: "Mật độ thuê bao băng rộng", "Broadband subscriber density"."""
+        if lang == "en":
+            return self.density_en or f"Density of {lower_first(self.en_short)}"
+        return self.density_vi or f"Mật độ {lower_first(self.vi_short)}"
 
 
 class Catalogue(Mapping[str, Indicator]):
@@ -137,9 +164,12 @@ _ALLOWED = {
     "unit",
     "better",
     "additive",
+    "merge",
     "section",
     "per_100_vi",
     "per_100_en",
+    "density_vi",
+    "density_en",
 }
 
 
@@ -183,6 +213,7 @@ def _indicator(
             _at(base, f"{field}.section"),
             f"use one of: {', '.join(SECTIONS)}",
         )
+    merge = _merge(spec, kind, _at(base, field))
     return Indicator(
         id=indicator_id,
         vi=str(spec["vi"]),
@@ -192,11 +223,49 @@ def _indicator(
         kind=kind,
         unit=units[unit_id],
         better=better,
-        additive=bool(spec.get("additive", kind in ("count", "money"))),
+        merge=merge,
         section=section,
         per_100_vi=str(spec.get("per_100_vi", "thuê bao/100 dân")),
         per_100_en=str(spec.get("per_100_en", "per 100 inhabitants")),
+        density_vi=str(spec.get("density_vi", "")),
+        density_en=str(spec.get("density_en", "")),
     )
+
+
+def _default_merge(kind: str) -> Merge:
+    if kind in ("count", "money"):
+        return "sum"
+    if kind in ("percent", "density"):
+        return "weighted"
+    return "none"
+
+
+def _merge(spec: Mapping[str, Any], kind: str, where: Location) -> Merge:
+    """The declaration's ``merge``, or what an older ``additive`` flag means."""
+    merge = spec.get("merge")
+    if merge is not None and merge not in MERGES:
+        raise DataError(
+            f"unknown merge rule '{merge}'",
+            _at(where, f"{where.field}.merge"),
+            "use sum (figures add up), weighted (population-weighted) or none (not comparable)",
+        )
+    if "additive" in spec:
+        additive = spec["additive"]
+        if not isinstance(additive, bool):
+            raise DataError(
+                "'additive' must be true or false", _at(where, f"{where.field}.additive")
+            )
+        if merge is not None and (merge == "sum") != additive:
+            raise DataError(
+                f"'additive: {str(additive).lower()}' contradicts 'merge: {merge}'",
+                _at(where, f"{where.field}.additive"),
+                "give only 'merge'",
+            )
+        if merge is None and not additive:
+            merge = "weighted" if kind in ("percent", "density") else "none"
+        elif merge is None:
+            merge = "sum"
+    return cast(Merge, merge) if merge is not None else _default_merge(kind)
 
 
 def _at(base: Location, field: str) -> Location:

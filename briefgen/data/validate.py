@@ -316,8 +316,14 @@ def _message(error: Mapping[str, Any]) -> str:
     return text
 
 
-def _growth_warnings(entries: Sequence[Entry], problems: list[Problem]) -> None:
-    """Reported growth against growth computed from last year's record."""
+def _growth_warnings(
+    entries: Sequence[Entry], catalogue: Catalogue, problems: list[Problem]
+) -> None:
+    """Reported growth against growth computed from last year's record.
+
+    A rate's ``yoy_pct`` is its change in percentage points (see
+    ``indicators.yaml``), so it is checked against the difference of the rates.
+    """
     index = {(e.unit.code, e.unit.era, e.record.year): e for e in entries}
     for entry in entries:
         previous = index.get((entry.unit.code, entry.unit.era, entry.record.year - 1))
@@ -325,15 +331,21 @@ def _growth_warnings(entries: Sequence[Entry], problems: list[Problem]) -> None:
             continue
         for indicator_id, obs in entry.record.observations.items():
             last = previous.record.observations.get(indicator_id)
-            computed = derive.growth_pct(obs.value, last.value if last else None)
+            rate = indicator_id in catalogue and catalogue[indicator_id].is_rate
+            computed = derive.change(obs.value, last.value if last else None, rate)
             if obs.yoy_pct is None or computed is None or last is None:
                 continue
             if abs(computed - obs.yoy_pct) > TOLERANCE_PP:
+                what = (
+                    f"reported change {obs.yoy_pct:g} percentage points disagrees with "
+                    f"{computed:.2f} points"
+                    if rate
+                    else f"reported growth {obs.yoy_pct:g}% disagrees with {computed:.2f}%"
+                )
                 problems.append(
                     Problem(
                         "warning",
-                        f"reported growth {obs.yoy_pct:g}% disagrees with {computed:.2f}% "
-                        f"computed from the {entry.record.year - 1} value "
+                        f"{what} computed from the {entry.record.year - 1} value "
                         f"({last.value:g} → {obs.value:g})",
                         Location(
                             file=entry.where.file,
@@ -350,7 +362,7 @@ def check(data: Any, line_of: Any, file: str, digest: str = "") -> tuple[Dataset
     """Validate parsed data: the dataset of the good records and every problem found."""
     checker = _Checker(data, line_of, file)
     entries = checker.run()
-    _growth_warnings(entries, checker.problems)
+    _growth_warnings(entries, checker.catalogue, checker.problems)
     title = ""
     if isinstance(data, Mapping):
         title = str(data.get("title") or "")

@@ -15,18 +15,27 @@ from typing import Any
 
 from briefgen import text as fmt
 from briefgen.data import derive, provinces
-from briefgen.data.dataset import Dataset, Entry
-from briefgen.data.indicators import Indicator
+from briefgen.data.dataset import MERGER_YEAR, Dataset, Entry
+from briefgen.data.indicators import Catalogue, Indicator
 from briefgen.data.records import Observation, Record, ReportInfo, Target
+from briefgen.template.wording import Merger, paragraph
 
 
 @dataclass(frozen=True)
 class Fig:
     """One indicator of the record, with derived figures and its sentences.
 
-    ``obs``: the reported observation.  ``yoy``/``attainment``: growth and
-    plan attainment, reported or derived (``None`` when neither).
-    ``previous``: last year's observation from the dataset (``None`` if absent).
+    ``obs``: the reported observation.  ``yoy``: relative growth in percent
+    over last year, reported or derived (``None`` for a rate, whose change is
+    ``points``, and when neither is known).  ``points``: a rate's change in
+    percentage points, reported (a rate's ``yoy_pct``) or derived.
+    ``attainment``: plan attainment, reported or derived.  ``previous``: last
+    year's observation from the dataset (``None`` if absent; for a unit formed
+    in 2025, its former provinces' figures combined by the catalogue's
+    ``merge`` rule).  ``comparable``: ``False`` when last year's figure cannot
+    be compared at all (a merged unit's count of online services), so no
+    change is derived.  ``compact_millions``: whether round millions are
+    written "18 triệu" (the record's one number style, see :func:`number_style`).
     """
 
     indicator: Indicator
@@ -39,6 +48,9 @@ class Fig:
     per_100: derive.Figure | None = None
     position: tuple[int, int] | None = None
     """(position, units compared) among the dataset's units this year (1 is best)."""
+    points: derive.Figure | None = None
+    comparable: bool = True
+    compact_millions: bool = True
 
     # -- plain accessors for templates
 
@@ -73,6 +85,16 @@ class Fig:
         return self.indicator.kind == "rank"
 
     @property
+    def is_rate(self) -> bool:
+        """A rate: its change is stated in percentage points."""
+        return self.indicator.is_rate
+
+    @property
+    def change(self) -> derive.Figure | None:
+        """The change over last year: ``points`` for a rate, else ``yoy``."""
+        return self.points if self.is_rate else self.yoy
+
+    @property
     def rank_change(self) -> int | None:
         """Places gained since last year's record.
 
@@ -97,7 +119,7 @@ class Fig:
         if self.indicator.kind == "percent":
             return fmt.percent(value, self.lang)
         label = unit.label(self.lang)
-        if abs(value) >= 1_000_000 and value % 1_000_000 == 0:
+        if self.compact_millions and abs(value) >= 1_000_000 and value % 1_000_000 == 0:
             # "18 triệu tờ, cuốn", as reports write round millions
             return f"{fmt.compact(value, self.lang)} {label}".rstrip()
         return fmt.quantity(value, label, self.lang) if label else fmt.number(value, self.lang)
@@ -117,14 +139,8 @@ class Fig:
 
     @property
     def density_label(self) -> str:
-        """ "Mật độ thuê bao băng rộng" / "Broadband subscribers density"."""
-        short = self.short
-        if self.lang == "en":
-            return f"{short} density"
-        # Lower-case the first letter unless the label starts with an acronym ("DVC").
-        if len(short) > 1 and not short[1].isupper():
-            short = short[0].lower() + short[1:]
-        return f"Mật độ {short}"
+        """ "Mật độ thuê bao băng rộng" / "Broadband subscriber density" (the catalogue's)."""
+        return self.indicator.density_label(self.lang)
 
     @property
     def unit_label(self) -> str:
@@ -144,10 +160,20 @@ class Fig:
         return "" if self.obs.value is None else fmt.number(self.obs.value, self.lang)
 
     def yoy_text(self) -> str:
-        """Growth as "+8,3%" (derived figures marked with "*"), or ""."""
-        if self.yoy is None:
+        """The change over last year for a table cell, or "".
+
+        Growth "+8,3%"; a rate's change in points "+12,6 điểm %" (en "+12.6
+        pp"); a derived figure is marked "*".
+        """
+        change = self.change
+        if change is None:
             return ""
-        return fmt.signed_percent(self.yoy.value, self.lang) + ("*" if self.yoy.derived else "")
+        return self._signed_change(change.value) + ("*" if change.derived else "")
+
+    def _signed_change(self, value: float) -> str:
+        if self.is_rate:
+            return fmt.signed_points(value, self.lang)
+        return fmt.signed_percent(value, self.lang)
 
     def plan_text(self) -> str:
         """Plan attainment as "118%" (derived figures marked with "*"), or ""."""
@@ -160,12 +186,12 @@ class Fig:
 
     @property
     def trend(self) -> str | None:
-        """ "up", "down" or "flat": growth, or rank change for a ranking; ``None`` if unknown."""
+        """ "up", "down" or "flat": the change (places for a ranking); ``None`` if unknown."""
         change: float | None
         if self.is_rank:
             change = self.rank_change
         else:
-            change = self.yoy.value if self.yoy is not None else None
+            change = self.change.value if self.change is not None else None
         if change is None:
             return None
         if round(change, 2) == 0:
@@ -194,7 +220,8 @@ class Fig:
         return self.amount()
 
     def tile_note(self) -> str:
-        """What moved: "+8,3% so với 2020", "tăng 3 bậc", "118% kế hoạch"; "" if nothing known."""
+        """What moved: "+8,3% so với 2020", "+12,6 điểm % so với 2020", "tăng 3 bậc",
+        "118% kế hoạch"; "" if nothing known."""
         en = self.lang == "en"
         if self.is_rank:
             change = self.rank_change
@@ -203,10 +230,9 @@ class Fig:
             if self.obs.edition and self.obs.edition != self.year:
                 return f"{self.obs.edition} edition" if en else f"năm {self.obs.edition}"
             return ""
-        if self.yoy is not None:
-            mark = "*" if self.yoy.derived else ""
-            growth = fmt.signed_percent(self.yoy.value, self.lang) + mark
-            return f"{growth} on {self.year - 1}" if en else f"{growth} so với {self.year - 1}"
+        if self.change is not None:
+            moved = self.yoy_text()
+            return f"{moved} on {self.year - 1}" if en else f"{moved} so với {self.year - 1}"
         if self.attainment is not None:
             share = fmt.percent(self.attainment.value, self.lang)
             return f"{share} of plan" if en else f"{share} kế hoạch"
@@ -214,13 +240,54 @@ class Fig:
 
     # -- sentences
 
-    def sentence(self) -> str:
-        """A clause stating the figure and its context, without a final full stop."""
+    def sentence(self, derived_note: bool = True) -> str:
+        """A clause stating the figure and its context, without a final full stop.
+
+        Vietnamese: a change derived from last year's record is followed by
+        "(tính từ số liệu năm trước)" unless ``derived_note`` is false (a
+        paragraph of several figures says it once, see ``paragraph``).
+        English marks a derived change "*", as the table does.
+        """
         if self.lang == "en":
             return self._sentence_en()
-        return self._sentence_vi()
+        return self._sentence_vi(derived_note)
 
-    def _sentence_vi(self) -> str:
+    def clause(self, derived_note: bool = True) -> str:
+        """:meth:`sentence` to follow ";" or "," inside a sentence: no capital first letter
+        ("tổng số thuê bao Internet đạt …"), except for an acronym or a name."""
+        return fmt.lower_first(self.sentence(derived_note))
+
+    def change_phrase(self, derived_note: bool = True) -> str:
+        """The change over last year in words, or "" when unknown.
+
+        vi "tăng 8,3% so với cùng kỳ năm 2020", "tăng 12,6 điểm phần trăm so
+        với cùng kỳ năm 2020", "bằng cùng kỳ năm 2020"; en "up 8.3% year on
+        year", "up 12.6 percentage points year on year".
+        """
+        change = self.change
+        if change is None:
+            return ""
+        rounded_zero = round(change.value, 2) == 0
+        if self.lang == "en":
+            phrase = (
+                fmt.points_phrase(change.value, "en")
+                if self.is_rate
+                else fmt.growth_phrase(change.value, "en")
+            )
+            return phrase + ("*" if change.derived else "") + " year on year"
+        if rounded_zero:
+            phrase = f"bằng cùng kỳ năm {self.year - 1}"
+        elif self.is_rate:
+            phrase = f"{fmt.points_phrase(change.value)} so với cùng kỳ năm {self.year - 1}"
+        else:
+            phrase = f"{fmt.growth_phrase(change.value)} so với cùng kỳ năm {self.year - 1}"
+        if change.derived and derived_note:
+            phrase += " (tính từ số liệu năm trước)"
+        return phrase
+
+    def _sentence_vi(self, derived_note: bool) -> str:
+        # The change and the plan follow the value they qualify; the density and a
+        # position come after, so that "tăng 2,17%" never reads as the density's.
         o = self.obs
         label = self.label
         if o.edition is not None and o.edition != self.year:
@@ -232,26 +299,20 @@ class Fig:
             if change:
                 parts.append(fmt.rank_change(self.previous.rank, o.rank))  # type: ignore[union-attr, arg-type]
         else:
-            head = f"{label} đạt {self.amount()}" if o.value is not None else label
-            parts.append(head)
-            if o.per_100 is not None:
-                parts.append(f"mật độ {self.density()}")
-            if o.rank is not None:
-                where = "toàn quốc" if o.of is None else "cả nước"
-                parts.append(f"đứng thứ {self.rank_text()} {where}")
-        if self.yoy is not None:
-            phrase = fmt.growth_phrase(self.yoy.value, self.lang)
-            if self.yoy.value == 0:
-                phrase = "bằng cùng kỳ"
-            else:
-                phrase += f" so với cùng kỳ năm {self.year - 1}"
-            parts.append(phrase + (" (tính từ số liệu năm trước)" if self.yoy.derived else ""))
+            parts.append(f"{label} đạt {self.amount()}" if o.value is not None else label)
+        if self.change is not None:
+            parts.append(self.change_phrase(derived_note))
         if o.plan_pct is not None:
             parts.append(f"đạt {fmt.percent(o.plan_pct, self.lang)} kế hoạch năm {self.year}")
         elif o.plan is not None and o.value is not None:
             plan_text = self._plan_amount()
             verb = "vượt" if o.value > o.plan else "so với"
             parts.append(f"{verb} chỉ tiêu {plan_text}")
+        if not self.is_rank and o.rank is not None:
+            where = "toàn quốc" if o.of is None else "cả nước"
+            parts.append(f"đứng thứ {self.rank_text()} {where}")
+        if not self.is_rank and o.per_100 is not None:
+            parts.append(f"mật độ {self.density()}")
         text = ", ".join(parts)
         if o.note:
             text += f" ({o.note})"
@@ -269,17 +330,16 @@ class Fig:
                 parts.append(fmt.rank_change(self.previous.rank, o.rank, "en"))  # type: ignore[union-attr, arg-type]
         else:
             parts.append(f"{label}: {self.amount()}" if o.value is not None else label)
-            if o.per_100 is not None:
-                parts.append(f"density {self.density()}")
-            if o.rank is not None:
-                parts.append(f"ranked {self._ordinal_of()} nationally")
-        if self.yoy is not None:
-            phrase = fmt.growth_phrase(self.yoy.value, "en") + " year on year"
-            parts.append(phrase + (" (computed from last year)" if self.yoy.derived else ""))
+        if self.change is not None:
+            parts.append(self.change_phrase())
         if o.plan_pct is not None:
             parts.append(f"{fmt.percent(o.plan_pct, 'en')} of the {self.year} plan")
         elif o.plan is not None and o.value is not None:
             parts.append(f"target {self._plan_amount()}")
+        if not self.is_rank and o.rank is not None:
+            parts.append(f"ranked {self._ordinal_of()} nationally")
+        if not self.is_rank and o.per_100 is not None:
+            parts.append(f"density {self.density()}")
         return ", ".join(parts)
 
     def _ordinal_of(self) -> str:
@@ -302,6 +362,7 @@ class Fig:
             None,
             None,
             None,
+            compact_millions=self.compact_millions,
         ).amount()
 
 
@@ -338,8 +399,10 @@ class Figures(Mapping[str, Fig]):
 
     def having(self, attribute: str) -> list[Fig]:
         """Figures whose observation reports ``attribute`` (e.g. "plan_pct", "yoy_pct"),
-        or that have growth ("yoy") or plan attainment ("attainment"), reported or derived."""
-        if attribute in ("yoy", "attainment"):
+        or that have, reported or derived, relative growth ("yoy"; never a rate), a
+        rate's change in points ("points"), either ("change") or plan attainment
+        ("attainment")."""
+        if attribute in ("yoy", "points", "change", "attainment"):
             return [f for f in self._figures.values() if getattr(f, attribute) is not None]
         return [f for f in self._figures.values() if getattr(f.obs, attribute) is not None]
 
@@ -354,13 +417,27 @@ class Goal:
     current: Observation | None = None
     """This year's observation of the target's indicator (``None`` if not reported)."""
     year: int = 0
+    compact_millions: bool = True
+    """Round millions written "18 triệu" (the record's number style, as :class:`Fig`)."""
+
+    @property
+    def is_rate(self) -> bool:
+        return self.indicator is not None and self.indicator.is_rate
 
     @property
     def growth(self) -> float | None:
-        """Growth the target asks for over this year's value, in percent (derived)."""
-        if self.current is None:
+        """Growth the target asks for over this year's value, in percent (derived);
+        ``None`` for a rate, whose change is :attr:`points`."""
+        if self.current is None or self.is_rate:
             return None
         return derive.growth_pct(self.target.value, self.current.value)
+
+    @property
+    def points(self) -> float | None:
+        """For a rate, the change the target asks for in percentage points (derived)."""
+        if self.current is None or not self.is_rate:
+            return None
+        return derive.point_change(self.target.value, self.current.value)
 
     def sentence(self) -> str:
         """The target as a clause: the report's own words when given, else built."""
@@ -373,16 +450,17 @@ class Goal:
         parts: list[str] = []
         if t.value is not None:
             amount = Fig(
-                self.indicator, Observation(value=t.value), 0, self.lang, None, None, None
+                self.indicator,
+                Observation(value=t.value),
+                0,
+                self.lang,
+                None,
+                None,
+                None,
+                compact_millions=self.compact_millions,
             ).amount()
             parts.append(f"{label}: {amount}" if en else f"{label} đạt {amount}")
-            if self.growth is not None and round(self.growth, 2) == 0:
-                parts[-1] += f" (as in {self.year})" if en else f" (bằng năm {self.year})"
-            elif self.growth is not None:
-                phrase = fmt.growth_phrase(self.growth, self.lang)
-                parts[-1] += (
-                    f" ({phrase} on {self.year})" if en else f" ({phrase} so với năm {self.year})"
-                )
+            parts[-1] += self._against_this_year()
         if t.per_100 is not None:
             density = (
                 f"{fmt.number(t.per_100, self.lang)} {self.indicator.per_100_label(self.lang)}"
@@ -390,11 +468,25 @@ class Goal:
             parts.append(f"density {density}" if en else f"mật độ {density}")
         if t.rank_max is not None:
             parts.append(
-                f"{label}: stay in the top {t.rank_max}"
+                f"{label}: stay among the top {t.rank_max} provinces and cities"
                 if en
                 else f"{label} giữ vị trí trong nhóm {t.rank_max} tỉnh, thành phố dẫn đầu"
             )
         return ", ".join(parts)
+
+    def _against_this_year(self) -> str:
+        """ " (tăng 0,9% so với năm 2020)", " (bằng năm 2020)" or ""."""
+        en = self.lang == "en"
+        change = self.points if self.is_rate else self.growth
+        if change is None:
+            return ""
+        if round(change, 2) == 0:
+            return f" (as in {self.year})" if en else f" (bằng năm {self.year})"
+        if self.is_rate:
+            phrase = fmt.points_phrase(change, self.lang)
+        else:
+            phrase = fmt.growth_phrase(change, self.lang)
+        return f" ({phrase} on {self.year})" if en else f" ({phrase} so với năm {self.year})"
 
 
 @dataclass(frozen=True)
@@ -433,39 +525,85 @@ def _report(info: ReportInfo, unit: provinces.Unit, year: int) -> Report:
     )
 
 
+def number_style(record: Record, catalogue: Catalogue) -> bool:
+    """Whether the record's sentences write round millions as "18 triệu" (``True``).
+
+    One style for the whole brief: only when every figure of a million or more
+    that a sentence may print (values, plans, targets) is a round million;
+    otherwise every one is written in full ("18.000.000" beside "2.890.000").
+    """
+    amounts: list[float | None] = []
+    for indicator_id, obs in record.observations.items():
+        if indicator_id in catalogue and catalogue[indicator_id].kind not in _NOT_COUNTS:
+            amounts += [obs.value, obs.plan]
+    for target in record.targets:
+        indicator = catalogue.get(target.indicator or "")
+        if indicator is not None and indicator.kind not in _NOT_COUNTS:
+            amounts.append(target.value)
+    return all(a % 1_000_000 == 0 for a in amounts if a is not None and abs(a) >= 1_000_000)
+
+
+_NOT_COUNTS = ("money", "percent", "rank")
+"""Kinds whose amounts are never written with "triệu" (money has its own units)."""
+
+
+def _fig(
+    dataset: Dataset, entry: Entry, indicator: Indicator, lang: str, compact: bool
+) -> Fig | None:
+    """The figure of ``indicator`` in ``entry``'s record, or ``None`` if it reports none."""
+    record, unit = entry.record, entry.unit
+    obs = record.observations.get(indicator.id)
+    if obs is None or obs.is_empty:
+        return None
+    previous = dict(dataset.history(unit, indicator.id)).get(record.year - 1)
+    comparable = not (
+        record.year - 1 < MERGER_YEAR and dataset.combination(unit, indicator.id) == "none"
+    )
+    derived: float | None = None
+    if indicator.kind != "rank" and comparable:
+        derived = derive.change(obs.value, previous.value if previous else None, indicator.is_rate)
+    change = derive.pick(obs.yoy_pct, derived)
+    attainment = derive.pick(obs.plan_pct, derive.plan_attainment_pct(obs.value, obs.plan))
+    density = None
+    if indicator.unit.id == "thue_bao":
+        density = derive.pick(obs.per_100, derive.density_per_100(obs.value, unit.population))
+    positions = dataset.positions(record.year, indicator.id)
+    position = (positions[unit.code], len(positions)) if unit.code in positions else None
+    return Fig(
+        indicator,
+        obs,
+        record.year,
+        lang,
+        None if indicator.is_rate else change,
+        attainment,
+        previous,
+        density,
+        position,
+        points=change if indicator.is_rate else None,
+        comparable=comparable,
+        compact_millions=compact,
+    )
+
+
 def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
     """The template context for one entry of ``dataset``."""
     record: Record = entry.record
     unit = entry.unit
     catalogue = dataset.catalogue
+    compact = number_style(record, catalogue)
     figures: dict[str, Fig] = {}
     for indicator_id in catalogue:
-        obs = record.observations.get(indicator_id)
-        if obs is None or obs.is_empty:
-            continue
-        previous = dict(dataset.history(unit, indicator_id)).get(record.year - 1)
-        indicator = catalogue[indicator_id]
-        yoy = derive.pick(
-            obs.yoy_pct,
-            derive.growth_pct(obs.value, previous.value if previous else None)
-            if indicator.kind != "rank"
-            else None,
-        )
-        attainment = derive.pick(obs.plan_pct, derive.plan_attainment_pct(obs.value, obs.plan))
-        density = None
-        if indicator.unit.id == "thue_bao":
-            density = derive.pick(obs.per_100, derive.density_per_100(obs.value, unit.population))
-        positions = dataset.positions(record.year, indicator_id)
-        position = (positions[unit.code], len(positions)) if unit.code in positions else None
-        figures[indicator_id] = Fig(
-            indicator, obs, record.year, lang, yoy, attainment, previous, density, position
-        )
+        fig = _fig(dataset, entry, catalogue[indicator_id], lang, compact)
+        if fig is not None:
+            figures[indicator_id] = fig
     return {
         "record": record,
         "unit": unit,
         "year": record.year,
         "lang": lang,
         "figures": Figures(figures),
+        "paragraph": paragraph,
+        "merger": Merger.of(dataset, entry, tuple(figures.values()), lang),
         "report": _report(record.report, unit, record.year),
         "catalogue": catalogue,
         "history": _History(dataset, unit),
@@ -477,6 +615,7 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
                 lang,
                 record.observations.get(t.indicator) if t.indicator else None,
                 record.year,
+                compact,
             )
             for t in record.targets
         ],

@@ -304,6 +304,7 @@ def _filters(lang: str) -> dict[str, Callable[..., Any]]:
         "numeric_date": lambda value: fmt.numeric_date(value, lang),
         "growth": growth,
         "upper": fmt.upper,
+        "lower_first": fmt.lower_first,
         "roman": fmt.roman,
         "nfc": fmt.nfc,
     }

@@ -175,3 +175,133 @@ def test_unchanged_unit_keeps_its_own_history_across_the_reform() -> None:
     assert dti.rank_change is None  # 20/63 and 8/34 are not comparable
     assert "bậc" not in dti.sentence()
     assert provinces.denominator(2024) == 63 and provinces.denominator(2025) == 34
+
+
+def test_combine_sums_weights_or_refuses() -> None:
+    assert derive.combine([900_000, 1_900_000, 1_100_000], [1, 1, 1], "sum") == 3_900_000
+    # (60 × 1.000.000 + 30 × 3.000.000) / 4.000.000 = 37,5, not the plain mean 45
+    assert derive.combine([60, 30], [1_000_000, 3_000_000], "weighted") == 37.5
+    assert derive.combine([60, 30], [1_000_000, 3_000_000], "none") is None
+    assert derive.combine([60, None], [1, 1], "sum") is None  # a part missing is not the whole
+    assert derive.combine([60, 30], [1_000_000, None], "weighted") is None
+
+
+def test_a_rates_change_is_the_difference_in_points() -> None:
+    assert derive.point_change(58.2, 45.6) == pytest.approx(12.6)
+    assert derive.change(58.2, 45.6, rate=True) == pytest.approx(12.6)
+    assert derive.change(58.2, 45.6, rate=False) == pytest.approx(27.6316, abs=1e-4)
+    assert derive.point_change(58.2, None) is None
+
+
+def _rate_records(yoy_pct: float | None = None) -> list[Record]:
+    return [
+        Record(
+            province="Thanh Hóa",
+            year=2023,
+            observations={"online_filing_rate": Observation(value=45.6)},
+        ),
+        Record(
+            province="Thanh Hóa",
+            year=2024,
+            observations={"online_filing_rate": Observation(value=58.2, yoy_pct=yoy_pct)},
+        ),
+    ]
+
+
+def test_a_rate_derived_from_last_year_changes_in_points_not_percent() -> None:
+    rate = _context("Thanh Hóa", 2024, from_records(_rate_records()))["figures"][  # type: ignore[index]
+        "online_filing_rate"
+    ]
+    assert rate.yoy is None  # relative growth is never stated for a rate
+    assert rate.points == derive.Figure(pytest.approx(12.6), derived=True)
+    assert rate.change is rate.points
+    assert rate.sentence() == (
+        "Tỷ lệ hồ sơ giải quyết trực tuyến đạt 58,2%, tăng 12,6 điểm phần trăm so với "
+        "cùng kỳ năm 2023 (tính từ số liệu năm trước)"
+    )
+    assert rate.yoy_text() == "+12,6 điểm %*"
+    assert rate.tile_note() == "+12,6 điểm %* so với 2023"
+    assert (rate.trend, rate.good) == ("up", True)
+
+
+def test_a_reported_yoy_pct_on_a_rate_is_its_change_in_points() -> None:
+    dataset = from_records(_rate_records(yoy_pct=12.6))
+    rate = build_context(dataset, dataset.entry("Thanh Hóa", 2024), "en")["figures"][  # type: ignore[index]
+        "online_filing_rate"
+    ]
+    assert rate.points == derive.Figure(12.6, derived=False)
+    assert rate.sentence() == (
+        "Applications processed online: 58.2%, up 12.6 percentage points year on year"
+    )
+    assert rate.yoy_text() == "+12.6 pp"
+
+
+def _ninh_binh_parts(year: int = 2024) -> list[Record]:
+    """Hà Nam, Nam Định and Ninh Bình before the merger (2019 census weights)."""
+    return [
+        Record(
+            province=name,
+            year=year,
+            observations={
+                "sector_revenue": Observation(value=revenue),
+                "phone_subscribers": Observation(value=phones, per_100=density),
+                "online_filing_rate": Observation(value=rate),
+                "online_services_full": Observation(value=services),
+                "dti": Observation(rank=rank, of=63),
+            },
+        )
+        for name, revenue, phones, density, rate, services, rank in [
+            ("Hà Nam", 992.9, 817_604, 91.22, 67.1, 1135, 20),
+            ("Nam Định", 2218.6, 1_852_103, 98.98, 69.38, 924, 11),
+            ("Ninh Bình", 1262.3, 1_035_012, 100.23, 63.58, 900, 30),
+        ]
+    ]
+
+
+def _new_ninh_binh() -> Record:
+    return Record(
+        province="Ninh Bình",
+        year=2025,
+        observations={
+            "sector_revenue": Observation(value=4648),
+            "phone_subscribers": Observation(value=3_785_278, per_100=98.62),
+            "online_filing_rate": Observation(value=79.85),
+            "online_services_full": Observation(value=1199),
+            "dti": Observation(rank=17, of=34),
+        },
+    )
+
+
+def test_merged_unit_history_combines_each_figure_by_its_merge_rule() -> None:
+    dataset = from_records([*_ninh_binh_parts(), _new_ninh_binh()])
+    unit = dataset.entry("Ninh Bình", 2025).unit
+    revenue = dict(dataset.history(unit, "sector_revenue"))[2024]
+    assert revenue.value == pytest.approx(4473.8)  # 992,9 + 2.218,6 + 1.262,3
+    # (67,1 × 852.800 + 69,38 × 1.780.393 + 63,58 × 982.487) / 3.615.680 = 67,2662
+    rate = dict(dataset.history(unit, "online_filing_rate"))[2024]
+    assert rate.value == pytest.approx(67.2662, abs=1e-4)
+    assert rate.note == "bình quân theo dân số của Hà Nam, Nam Định, Ninh Bình"
+    # densities are population-weighted too: (91,22 × 852.800 + 98,98 × 1.780.393
+    # + 100,23 × 982.487) / 3.615.680 = 97,4894
+    phones = dict(dataset.history(unit, "phone_subscribers"))[2024]
+    assert phones.value == 3_704_719
+    assert phones.per_100 == pytest.approx(97.4894, abs=1e-4)
+    # the same services exist in each province: 1.135 + 924 + 900 would mean nothing
+    assert [y for y, _ in dataset.history(unit, "online_services_full")] == [2025]
+    assert [y for y, _ in dataset.history(unit, "dti")] == [2025]
+    assert dataset.combination(unit, "online_services_full") == "none"
+    assert dataset.combination(dataset.entry("Nam Định", 2024).unit, "sector_revenue") == "own"
+
+
+def test_merged_unit_compares_revenue_with_the_sum_and_services_not_at_all() -> None:
+    dataset = from_records([*_ninh_binh_parts(), _new_ninh_binh()])
+    figures = _context("Ninh Bình", 2025, dataset)["figures"]
+    revenue = figures["sector_revenue"]  # type: ignore[index]
+    assert revenue.yoy.value == pytest.approx(3.8938, abs=1e-4)  # 4.648 / 4.473,8 - 1
+    rate = figures["online_filing_rate"]  # type: ignore[index]
+    assert rate.points.value == pytest.approx(12.5838, abs=1e-4)  # 79,85 - 67,2662
+    services = figures["online_services_full"]  # type: ignore[index]
+    assert not services.comparable
+    assert services.yoy is None and services.previous is None  # not -59,48% against 2.959
+    assert services.sentence() == "Dịch vụ công trực tuyến toàn trình đạt 1.199 dịch vụ"
+    assert services.yoy_text() == ""

@@ -208,6 +208,19 @@ def test_growth_that_disagrees_with_last_year_is_a_warning(
     assert main(["validate", str(path)]) == 0  # warnings do not fail
 
 
+def test_a_rates_reported_change_is_checked_in_percentage_points(tmp_path: Path) -> None:
+    # 45,6% → 58,2%: a reported change of 12,6 points agrees; 27,63 (relative) does not
+    base = _record("online_filing_rate: {value: 45.6}", year="2020")
+    agreeing = _record("online_filing_rate: {value: 58.2, yoy_pct: 12.6}")
+    _, problems = validate(_write(tmp_path, HEAD + base + agreeing))
+    assert problems == []
+    relative = _record("online_filing_rate: {value: 58.2, yoy_pct: 27.63}")
+    _, problems = validate(_write(tmp_path, HEAD + base + relative))
+    assert [p.severity for p in problems] == ["warning"]
+    assert "reported change 27.63 percentage points disagrees with 12.60 points" in str(problems[0])
+    assert problems[0].where.field == "observations.online_filing_rate.yoy_pct"
+
+
 def test_plan_attainment_that_disagrees_with_the_plan_is_a_warning(tmp_path: Path) -> None:
     path = _write(
         tmp_path, HEAD + _record("postal_revenue: {value: 130, plan: 100, plan_pct: 118}")
