@@ -94,6 +94,8 @@ def sample_blocks() -> tuple[m.Block, ...]:
             recipients=((t("- UBND tỉnh;"),), (t("- Lưu: VT, VP."),)),
             recipients_label=(t("Nơi nhận:"),),
         ),
+        # Last, so that the blocks above keep their indices in tests that name them.
+        m.Addressees(((t("Bộ Thông tin và Truyền thông."),),), (t("Kính gửi:"),)),
     )
 
 
