@@ -119,7 +119,7 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def libreoffice() -> str:
     """LibreOffice's binary; missing fails under CI (CI must install it) and skips elsewhere."""
     path = soffice()

@@ -601,10 +601,10 @@ extends: {base}
 #   size_pt: 13
 # report:
 #   issuer: "Sở Khoa học và Công nghệ"
-#   signer: {name: "Nguyễn Văn A", role: "GIÁM ĐỐC"}
+#   signer: {{name: "Nguyễn Văn A", role: "GIÁM ĐỐC"}}
 #   recipients: ["UBND tỉnh (để báo cáo)"]
 #   drafting_unit: VP
-# logo: {file: logo.png, height_mm: 16}
+# logo: {{file: logo.png, height_mm: 12}}
 """
 
 _SCAFFOLD_ENTRY = """\
