@@ -503,6 +503,12 @@ def _recipients(
     return (*items, _archive_line(archived[0] if archived else None, additions, copies))
 
 
+def _summary(pattern: str, values: Mapping[str, object]) -> tuple[str, ...]:
+    """The title line's lines: ``pattern`` filled in, split at its line breaks."""
+    text = fill_summary(pattern, {name: str(value) for name, value in values.items()})
+    return tuple(line.strip() for line in text.split("\n") if line.strip())
+
+
 def _lower_first(text: str) -> str:
     """ "Kết quả …" → "kết quả …", but "DTI …" stays (an acronym)."""
     if len(text) > 1 and not text[1].isupper():
@@ -533,15 +539,16 @@ def _report(
     place = info.place or t.place or _PLACE_NAMES.get(unit.code, unit.name)
     field = t.field or _default_field(year)
     issuer_full = issuer if unit.name in issuer else f"{issuer} {kind} {unit.name}"
-    values = {
-        "year": str(year),
-        "next_year": str(year + 1),
-        "province": unit.name,
-        "issuer": issuer,
-        "field": field,
-    }
-    summary_text = fill_summary(t.summary or DEFAULT_SUMMARY, values)
-    summary = tuple(line.strip() for line in summary_text.split("\n") if line.strip())
+    summary = _summary(
+        t.summary or DEFAULT_SUMMARY,
+        {
+            "year": year,
+            "next_year": year + 1,
+            "province": unit.name,
+            "issuer": issuer,
+            "field": field,
+        },
+    )
     document_kind = t.kind or "BÁO CÁO"
     title = " ".join([document_kind.capitalize(), _lower_first(" ".join(summary))]).strip()
     if info.date is not None:

@@ -415,7 +415,10 @@ class _Converter:
                 "<logo/> but the template sets no logo",
                 "set 'logo: {file: logo.png}' in template.yaml, or emit <logo/> only {% if logo %}",
             )
-        position = self.choice(element, "position", ("left", "above")) or self.logo.position
+        chosen = self.choice(element, "position", ("left", "above"))
+        position: m.LogoPosition = self.logo.position
+        if chosen is not None:
+            position = "above" if chosen == "above" else "left"
         height = self.number(element, "height")
         picture = self.logo.picture
         if height is not None:
@@ -427,7 +430,7 @@ class _Converter:
                 )
             scale = height / picture.height_mm
             picture = m.Picture(picture.data, picture.width_mm * scale, height, picture.description)
-        return picture, position  # type: ignore[return-value]
+        return picture, position
 
     def addressees(self, element: Element) -> m.Block:
         """``<addressees label="Kính gửi:">`` of ``<item>``s (Decree-30 box 9a)."""
