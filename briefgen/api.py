@@ -50,7 +50,7 @@ def build(
         raise UsageError(f"year must be an integer, not {year!r}")
     loaded = template if isinstance(template, Template) else load_template(template)
     entry = dataset.entry(province, year)
-    context = build_context(dataset, entry, loaded.language)
+    context = build_context(dataset, entry, loaded.language, loaded.config.report)
     model = charts.draw_charts(loaded.render(context))
     name = brief_name(entry.unit.slug, year, loaded.name, "x").rsplit(".", 1)[0]
     return Document(**{f.name: getattr(model, f.name) for f in fields(model)}, name=name)

@@ -17,6 +17,7 @@ from typing import Literal, TypeAlias, assert_never
 
 Align: TypeAlias = Literal["left", "center", "right", "justify"]
 RuleLength: TypeAlias = Literal["none", "third", "half", "full"]
+LogoPosition: TypeAlias = Literal["left", "above"]
 
 
 def _nfc(text: str) -> str:
@@ -404,6 +405,26 @@ class HeaderLine:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """An image printed at a fixed size: a logo or emblem.
+
+    ``data``: the bytes of a PNG or JPEG file (checked when the template is
+    loaded).  ``width_mm`` × ``height_mm``: the printed size.
+    ``description``: alternative text for screen readers (``""`` for none).
+    """
+
+    data: bytes = field(repr=False)
+    width_mm: float
+    height_mm: float
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.width_mm > 0 and self.height_mm > 0):
+            raise ValueError("a picture needs a positive width and height")
+        object.__setattr__(self, "description", _nfc(self.description))
+
+
+@dataclass(frozen=True)
 class Letterhead:
     """The Decree-30 two-column header (a borderless two-column table).
 
@@ -411,6 +432,9 @@ class Letterhead:
     ``left_foot``/``right_foot``: the "Số: …" line and the place-and-date line,
     printed level with each other below the columns (``None`` for none).
     ``left_width``: fraction of the text width taken by the left column.
+    ``logo``: the issuing body's logo or emblem (``None`` for none), printed in
+    the left column: ``logo_position`` ``"left"`` beside the lines (their
+    first line level with the right column's), ``"above"`` over them.
     """
 
     left: tuple[HeaderLine, ...]
@@ -418,10 +442,28 @@ class Letterhead:
     left_foot: HeaderLine | None = None
     right_foot: HeaderLine | None = None
     left_width: float = 0.4
+    logo: Picture | None = None
+    logo_position: LogoPosition = "left"
 
     def __post_init__(self) -> None:
         if not 0.2 <= self.left_width <= 0.8:
             raise ValueError("letterhead left_width must be between 0.2 and 0.8")
+        if self.logo_position not in ("left", "above"):
+            raise ValueError("letterhead logo_position must be left or above")
+
+    def logo_beside(self, column_mm: float) -> bool:
+        """Whether the logo prints beside the left lines in a left column ``column_mm``
+        wide: when asked for and when it leaves the lines :data:`LINES_BESIDE_LOGO_MM`;
+        otherwise it prints above them."""
+        if self.logo is None or self.logo_position != "left":
+            return False
+        return column_mm - self.logo.width_mm - LOGO_GAP_MM >= LINES_BESIDE_LOGO_MM
+
+
+LOGO_GAP_MM = 2.0
+"""Space between a logo and the letterhead lines beside or under it."""
+LINES_BESIDE_LOGO_MM = 35.0
+"""Narrowest room for the issuing body's lines beside a logo ("UBND TỈNH" at 13 pt)."""
 
 
 @dataclass(frozen=True)
@@ -430,6 +472,23 @@ class Title:
     with a short rule under the last line."""
 
     lines: tuple[Inlines, ...]
+
+
+@dataclass(frozen=True)
+class Addressees:
+    """Decree-30 box 9a, "Kính gửi:": the bodies a report is sent up to, under the title.
+
+    ``label``: "Kính gửi:".  ``items``: the addressees as printed, with their
+    punctuation.  One item prints on the label's line; several print one a
+    line, aligned with each other under the label's colon.
+    """
+
+    items: tuple[Inlines, ...]
+    label: Inlines = ()
+
+    def __post_init__(self) -> None:
+        if not self.items:
+            raise ValueError("addressees need at least one item")
 
 
 @dataclass(frozen=True)
@@ -462,6 +521,7 @@ Block: TypeAlias = (
     | PageBreak
     | Letterhead
     | Title
+    | Addressees
     | Signature
 )
 
@@ -475,6 +535,7 @@ BLOCK_TYPES: tuple[type, ...] = (
     PageBreak,
     Letterhead,
     Title,
+    Addressees,
     Signature,
 )
 """Every block type; the writer contract test renders each through every writer."""
@@ -665,6 +726,12 @@ def _dump_block(block: Block, pad: str) -> list[str]:
             return [f"{pad}pagebreak"]
         case Letterhead(left=left, right=right, left_foot=lf, right_foot=rf, left_width=lw):
             out = [f"{pad}letterhead left_width={lw:g}"]
+            if block.logo is not None:
+                logo = block.logo
+                out.append(
+                    f"{pad}  logo {block.logo_position} {logo.width_mm:g}x{logo.height_mm:g}mm"
+                    f" {len(logo.data)} bytes {logo.description!r}"
+                )
             out += [f"{pad}  left  {_dump_header_line(line)}" for line in left]
             out += [f"{pad}  right {_dump_header_line(line)}" for line in right]
             if lf is not None:
@@ -674,6 +741,10 @@ def _dump_block(block: Block, pad: str) -> list[str]:
             return out
         case Title(lines=title_lines):
             return [f"{pad}title"] + [f"{pad}  {_dump_inlines(line)}" for line in title_lines]
+        case Addressees(items=items, label=label):
+            return [f"{pad}addressees {_dump_inlines(label)}"] + [
+                f"{pad}  {_dump_inlines(item)}" for item in items
+            ]
         case Signature(authority=authority, name=name, recipients=recipients, recipients_label=rl):
             out = [f"{pad}signature"]
             if recipients or rl:
@@ -731,6 +802,9 @@ def texts(document: Document) -> Iterator[str]:
             case Title(lines=title_lines):
                 for title_line in title_lines:
                     yield from lines(title_line)
+            case Addressees(items=items, label=label):
+                for part in (label, *items):
+                    yield from lines(part)
             case Signature(authority=authority, name=name, recipients=rs, recipients_label=rl):
                 for part in (*authority, name, *rs, rl):
                     yield from lines(part)

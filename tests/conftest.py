@@ -94,6 +94,8 @@ def sample_blocks() -> tuple[m.Block, ...]:
             recipients=((t("- UBND tỉnh;"),), (t("- Lưu: VT, VP."),)),
             recipients_label=(t("Nơi nhận:"),),
         ),
+        # Last, so that the blocks above keep their indices in tests that name them.
+        m.Addressees(((t("Bộ Thông tin và Truyền thông."),),), (t("Kính gửi:"),)),
     )
 
 
@@ -117,7 +119,7 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def libreoffice() -> str:
     """LibreOffice's binary; missing fails under CI (CI must install it) and skips elsewhere."""
     path = soffice()

@@ -145,6 +145,10 @@ class ReportInfo(_Model):
     province's name); ``parent``/``issuer``: the parent body and the issuing
     body; ``signer``/``authority``: who signs and under what authority
     ("KT. GIÁM ĐỐC"); ``recipients``: the "Nơi nhận" lines.
+    ``addressees``: the "Kính gửi:" list, for a report sent up to a higher body
+    (Decree-30 box 9a; empty for none).  ``drafting_unit``, ``drafter`` and
+    ``copies``: the "Lưu:" line's drafting unit, drafter's initials and number
+    of copies ("Lưu: VT, KHTC, NVA (05)", boxes 9b and 12).
     """
 
     number: NFCText | None = None
@@ -156,6 +160,10 @@ class ReportInfo(_Model):
     signer: Person | None = None
     authority: NFCText | None = None
     recipients: tuple[NFCText, ...] = ()
+    addressees: tuple[NFCText, ...] = ()
+    drafting_unit: NFCText | None = None
+    drafter: NFCText | None = None
+    copies: int | None = Field(default=None, ge=1, le=999)
 
 
 class Record(_Model):

@@ -8,7 +8,9 @@ for every template and language.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +19,8 @@ from briefgen import text as fmt
 from briefgen.data import derive, provinces
 from briefgen.data.dataset import MERGER_YEAR, Dataset, Entry
 from briefgen.data.indicators import Catalogue, Indicator
-from briefgen.data.records import Observation, Record, ReportInfo, Target
+from briefgen.data.records import Observation, Person, Record, ReportInfo, Target
+from briefgen.template.settings import ReportSettings, fill_summary
 from briefgen.template.wording import Merger, paragraph
 
 
@@ -491,7 +494,19 @@ class Goal:
 
 @dataclass(frozen=True)
 class Report:
-    """Facts of the official document with defaults filled in."""
+    """Facts of the official document: the record's ``report:``, else the template's
+    ``report:`` settings, else defaults.
+
+    ``number``/``date``: ``None`` when the record gives none (the template prints
+    blanks).  ``recipients``: every "Nơi nhận" line in order, without the dash
+    and the final punctuation: "Như trên" first when there are ``addressees``
+    (the "Kính gửi" list), the "Lưu: …" line (``archive``) last.
+    ``field``: the department's field; ``kind`` and ``summary``: the title
+    ("BÁO CÁO") and the lines of the title line under it.  ``dateline``: the
+    place-and-date line, with blanks for the day and month when there is no
+    date.  ``issuer_full``: the issuing body with its province (the document's
+    author); ``title``: the document's title as its metadata gives it.
+    """
 
     number: str | None
     date: date | None
@@ -503,25 +518,154 @@ class Report:
     signer_role: str | None
     authority: str
     recipients: tuple[str, ...]
+    addressees: tuple[str, ...] = ()
+    archive: str = "Lưu: VT"
+    field: str = ""
+    kind: str = "BÁO CÁO"
+    summary: tuple[str, ...] = ()
+    dateline: str = ""
+    issuer_full: str = ""
+    title: str = ""
 
 
-def _report(info: ReportInfo, unit: provinces.Unit, year: int) -> Report:
+DEFAULT_SUMMARY = "Kết quả công tác {field} năm {year}\nvà phương hướng, nhiệm vụ năm {next_year}"
+"""The title line of a report when neither the record nor the template sets one."""
+
+_NBSP = "\u00a0"
+_DATE_BLANK = _NBSP * 6
+"""Room to write a day or a month by hand, as the blank "Số:" leaves room for a number."""
+_ARCHIVE_LINE = re.compile(r"^Lưu\b", re.IGNORECASE)
+_AS_ABOVE_LINE = re.compile(r"^Như trên\b", re.IGNORECASE)
+_COPIES = re.compile(r"\(\d+\)$")
+_PLACE_NAMES = {"79": "Thành phố Hồ Chí Minh"}
+"""Places printed otherwise than the unit's short name: a city named after a person."""
+
+
+def _default_issuer(year: int) -> str:
+    # 1 March 2025: each Sở Thông tin và Truyền thông merged into the Sở Khoa học và Công nghệ.
+    return "Sở Thông tin và Truyền thông" if year < 2025 else "Sở Khoa học và Công nghệ"
+
+
+def _default_field(year: int) -> str:
+    return "thông tin và truyền thông" if year < 2025 else "khoa học, công nghệ và chuyển đổi số"
+
+
+def abbreviation(name: str) -> str:
+    """The initials Decree-30 symbols use for a body: "Sở Khoa học và Công nghệ" → "SKHCN",
+    "Sở Giáo dục và Đào tạo" → "SGDĐT" ("và" left out, tone marks dropped, Đ kept)."""
+    words = [w for w in re.split(r"[\s,;\-–]+", name) if w and w.lower() != "và"]
+    return "".join(unicodedata.normalize("NFD", w)[0].upper() for w in words if w[0].isalpha())
+
+
+def _item(text: str) -> str:
+    """A list line without its dash and final punctuation ("- Lưu: VT." → "Lưu: VT")."""
+    text = text.strip()
+    if text.startswith(("-", "–")):
+        text = text[1:].strip()
+    return text.rstrip(";.").strip()
+
+
+def _archive_line(given: str | None, additions: Iterable[str | None], copies: int | None) -> str:
+    """The "Lưu:" line: as given (else "Lưu: VT"), with the drafting unit and drafter's
+    initials it lacks, then the number of copies: "Lưu: VT, KHTC, NVA (05)"."""
+    line = given or "Lưu: VT"
+    found = _COPIES.search(line)
+    count = found.group(0) if found else (f"({copies:02d})" if copies is not None else "")
+    line = _COPIES.sub("", line).rstrip()
+    names = {name.strip() for name in line.split(":", 1)[-1].split(",")}
+    for addition in additions:
+        if addition and addition not in names:
+            line += f", {addition}"
+            names.add(addition)
+    return f"{line} {count}" if count else line
+
+
+def _recipients(
+    given: Iterable[str],
+    addressees: tuple[str, ...],
+    additions: Iterable[str | None],
+    copies: int | None,
+) -> tuple[str, ...]:
+    """The "Nơi nhận" lines (see :class:`Report`), the "Lưu:" line last."""
+    items = [item for item in map(_item, given) if item]
+    archived = [item for item in items if _ARCHIVE_LINE.match(item)]
+    items = [item for item in items if not _ARCHIVE_LINE.match(item)]
+    if addressees and not any(_AS_ABOVE_LINE.match(item) for item in items):
+        items.insert(0, "Như trên")
+    return (*items, _archive_line(archived[0] if archived else None, additions, copies))
+
+
+def _summary(pattern: str, values: Mapping[str, object]) -> tuple[str, ...]:
+    """The title line's lines: ``pattern`` filled in, split at its line breaks."""
+    text = fill_summary(pattern, {name: str(value) for name, value in values.items()})
+    return tuple(line.strip() for line in text.split("\n") if line.strip())
+
+
+def _lower_first(text: str) -> str:
+    """ "Kết quả …" → "kết quả …", but "DTI …" stays (an acronym)."""
+    if len(text) > 1 and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _report(
+    info: ReportInfo, unit: provinces.Unit, year: int, settings: ReportSettings | None = None
+) -> Report:
+    """The record's ``report:`` facts over the template's settings over the defaults."""
+    t = settings or ReportSettings()
     kind = "tỉnh" if unit.kind == "tỉnh" else "thành phố"
-    issuer = info.issuer or (
-        "Sở Thông tin và Truyền thông" if year < 2025 else "Sở Khoa học và Công nghệ"
+    issuer = info.issuer or t.issuer or _default_issuer(year)
+    # A short name belongs to the body it abbreviates: a record naming another body
+    # than the template's does not inherit the template's short name.
+    short = info.issuer_short or (
+        abbreviation(info.issuer) if info.issuer else t.issuer_short or abbreviation(issuer)
     )
-    short = info.issuer_short or ("STTTT" if year < 2025 else "SKHCN")
+    signer: Person | None = info.signer or t.signer
+    addressees = tuple(a for a in map(_item, info.addressees or t.addressees) if a)
+    recipients = _recipients(
+        info.recipients or t.recipients,
+        addressees,
+        (info.drafting_unit or t.drafting_unit, info.drafter or t.drafter),
+        info.copies or t.copies,
+    )
+    place = info.place or t.place or _PLACE_NAMES.get(unit.code, unit.name)
+    field = t.field or _default_field(year)
+    issuer_full = issuer if unit.name in issuer else f"{issuer} {kind} {unit.name}"
+    summary = _summary(
+        t.summary or DEFAULT_SUMMARY,
+        {
+            "year": year,
+            "next_year": year + 1,
+            "province": unit.name,
+            "issuer": issuer,
+            "field": field,
+        },
+    )
+    document_kind = t.kind or "BÁO CÁO"
+    title = " ".join([document_kind.capitalize(), _lower_first(" ".join(summary))]).strip()
+    if info.date is not None:
+        date_text = fmt.decree_date(info.date)
+    else:
+        date_text = f"ngày{_DATE_BLANK}tháng{_DATE_BLANK}năm {year}"
     return Report(
         number=info.number,
         date=info.date,
-        place=info.place or unit.name,
-        parent=info.parent or f"UBND {kind.upper()} {unit.upper_name}",
+        place=place,
+        parent=info.parent or t.parent or f"UBND {kind.upper()} {unit.upper_name}",
         issuer=issuer,
         issuer_short=short,
-        signer_name=info.signer.name if info.signer else None,
-        signer_role=info.signer.role if info.signer else None,
-        authority=info.authority or "GIÁM ĐỐC",
-        recipients=info.recipients,
+        signer_name=signer.name if signer else None,
+        signer_role=signer.role if signer else None,
+        authority=info.authority or t.authority or "GIÁM ĐỐC",
+        recipients=recipients,
+        addressees=addressees,
+        archive=recipients[-1],
+        field=field,
+        kind=document_kind,
+        summary=summary,
+        dateline=f"{place}, {date_text}",
+        issuer_full=issuer_full,
+        title=f"{title} - {unit.full_name}",
     )
 
 
@@ -585,8 +729,14 @@ def _fig(
     )
 
 
-def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
-    """The template context for one entry of ``dataset``."""
+def build_context(
+    dataset: Dataset, entry: Entry, lang: str, settings: ReportSettings | None = None
+) -> dict[str, Any]:
+    """The template context for one entry of ``dataset``.
+
+    ``settings``: the template's ``report:`` settings, under the record's own
+    ``report:`` facts (``None``: defaults only).
+    """
     record: Record = entry.record
     unit = entry.unit
     catalogue = dataset.catalogue
@@ -604,7 +754,7 @@ def build_context(dataset: Dataset, entry: Entry, lang: str) -> dict[str, Any]:
         "figures": Figures(figures),
         "paragraph": paragraph,
         "merger": Merger.of(dataset, entry, tuple(figures.values()), lang),
-        "report": _report(record.report, unit, record.year),
+        "report": _report(record.report, unit, record.year, settings),
         "catalogue": catalogue,
         "history": _History(dataset, unit),
         "peers": _Peers(dataset, unit, record.year),

@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 from briefgen import model as m
 from briefgen import text as fmt
 from briefgen.errors import Location, TemplateError
-from briefgen.template import markup
+from briefgen.template import markup, settings
 
 ENTRY = "brief.xml.j2"
 CONFIG = "template.yaml"
@@ -80,9 +80,24 @@ class Config:
     style: m.TextStyle
     extends: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
+    report: settings.ReportSettings = field(default_factory=settings.ReportSettings)
+    """The ``report:`` section: document facts a record's ``report:`` may override."""
+    logo: settings.Logo | None = None
+    """The ``logo:`` setting: the picture ``<logo/>`` places (``None`` for none)."""
 
 
-_CONFIG_KEYS = {"name", "description", "language", "entry", "page", "style", "values", "extends"}
+_CONFIG_KEYS = {
+    "name",
+    "description",
+    "language",
+    "entry",
+    "page",
+    "style",
+    "values",
+    "extends",
+    "report",
+    "logo",
+}
 _PAGE_KEYS = {"size", "orientation", "margins_mm", "number_pages", "number_first_page"}
 _MARGIN_KEYS = {"top", "bottom", "left", "right"}
 _STYLE_KEYS = {
@@ -149,7 +164,7 @@ def _parent_folder(folder: Path, extends: Any, file: str) -> Path:
 def _resolved_config(folder: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """``template.yaml`` merged over the configuration of the template it extends."""
     file = str(folder / CONFIG)
-    raw = _read_config(folder)
+    raw = settings.legacy_recipients(_read_config(folder))
     extends = raw.get("extends")
     if extends is None:
         return raw
@@ -254,7 +269,22 @@ def _config(folder: Path) -> Config:
         style=style,
         extends=raw.get("extends"),
         values=values,
+        report=settings.report_settings(raw.get("report"), file),
+        logo=settings.logo_setting(_config_chain(folder)),
     )
+
+
+def _config_chain(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """(folder, its own template.yaml) for ``folder`` and every template it extends,
+    nearest first: for settings that are read relative to the file that sets them."""
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    current: Path | None = folder
+    while current is not None and current not in (f for f, _ in chain):
+        raw = _read_config(current)
+        chain.append((current, raw))
+        extends = raw.get("extends")
+        current = _parent_folder(current, extends, str(current / CONFIG)) if extends else None
+    return chain
 
 
 # --------------------------------------------------------------------------- environment
@@ -333,7 +363,9 @@ class Template:
         """Render the entry template to XML text; errors name template and line."""
         try:
             template = self.env.get_template(self._entry_name)
-            return template.render(**context, **{"config": self.config.values})
+            return template.render(
+                **context, **{"config": self.config.values, "logo": self.config.logo}
+            )
         except jinja2.TemplateSyntaxError as error:
             raise TemplateError(
                 f"template syntax error: {error.message}",
@@ -400,7 +432,7 @@ class Template:
     def render(self, context: Mapping[str, Any]) -> m.Document:
         """Render to a model document with this template's page setup and typography."""
         xml = self.render_xml(context)
-        parsed = markup.parse(xml, markup.SourceMap(self.sources(), xml))
+        parsed = markup.parse(xml, markup.SourceMap(self.sources(), xml), self.config.logo)
         attrs = parsed.attrs
         meta = m.Meta(
             title=attrs.get("title", ""),
@@ -568,8 +600,12 @@ description: "{description}"
 extends: {base}
 # style:
 #   size_pt: 13
-# values:
-#   default_recipients: ["UBND tỉnh (để báo cáo)", "Lưu: VT"]
+# report:
+#   issuer: "Sở Khoa học và Công nghệ"
+#   signer: {{name: "Nguyễn Văn A", role: "GIÁM ĐỐC"}}
+#   recipients: ["UBND tỉnh (để báo cáo)"]
+#   drafting_unit: VP
+# logo: {{file: logo.png, height_mm: 12}}
 """
 
 _SCAFFOLD_ENTRY = """\

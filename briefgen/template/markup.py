@@ -18,6 +18,7 @@ from xml.parsers import expat
 from briefgen import charts
 from briefgen import model as m
 from briefgen.errors import Location, TemplateError
+from briefgen.template.settings import LOGO_HEIGHT_MM, Logo
 
 _SPACE = re.compile(r"[ \t\r\n]+")  # XML white space only: NBSP is content
 
@@ -116,8 +117,9 @@ class Parsed:
 
 
 class _Converter:
-    def __init__(self, source_map: SourceMap):
+    def __init__(self, source_map: SourceMap, logo: Logo | None = None):
         self.source_map = source_map
+        self.logo = logo
 
     # -- errors
 
@@ -379,8 +381,12 @@ class _Converter:
         left: tuple[m.HeaderLine, ...] = ()
         right: tuple[m.HeaderLine, ...] = ()
         left_foot = right_foot = None
-        for child in self.children(element, ("left", "right", "number", "dateline")):
-            if child.tag in ("left", "right"):
+        logo: m.Picture | None = None
+        position: m.LogoPosition = "left"
+        for child in self.children(element, ("logo", "left", "right", "number", "dateline")):
+            if child.tag == "logo":
+                logo, position = self.letterhead_logo(child)
+            elif child.tag in ("left", "right"):
                 self.check_attrs(child, ())
                 lines = tuple(self.header_line(c) for c in self.children(child, ("line",)))
                 if child.tag == "left":
@@ -393,9 +399,50 @@ class _Converter:
                 right_foot = self.header_line(child)
         width = self._fraction(element, "left-width", 0.4)
         try:
-            return m.Letterhead(left, right, left_foot, right_foot, width)
+            return m.Letterhead(left, right, left_foot, right_foot, width, logo, position)
         except ValueError as error:
             raise self.error(element, str(error)) from None
+
+    def letterhead_logo(self, element: Element) -> tuple[m.Picture, m.LogoPosition]:
+        """``<logo/>``: the template's logo (template.yaml ``logo``), optionally placed
+        (``position``) or sized (``height`` in mm, the width following) otherwise."""
+        self.check_attrs(element, ("position", "height"))
+        if element.children:
+            raise self.error(element, "<logo/> holds nothing", "write <logo/>")
+        if self.logo is None:
+            raise self.error(
+                element,
+                "<logo/> but the template sets no logo",
+                "set 'logo: {file: logo.png}' in template.yaml, or emit <logo/> only {% if logo %}",
+            )
+        chosen = self.choice(element, "position", ("left", "above"))
+        position: m.LogoPosition = self.logo.position
+        if chosen is not None:
+            position = "above" if chosen == "above" else "left"
+        height = self.number(element, "height")
+        picture = self.logo.picture
+        if height is not None:
+            if not LOGO_HEIGHT_MM[0] <= height <= LOGO_HEIGHT_MM[1]:
+                raise self.error(
+                    element,
+                    f"<logo> height must be {LOGO_HEIGHT_MM[0]:g} to {LOGO_HEIGHT_MM[1]:g} mm, "
+                    f"not {height:g}",
+                )
+            scale = height / picture.height_mm
+            picture = m.Picture(picture.data, picture.width_mm * scale, height, picture.description)
+        return picture, position
+
+    def addressees(self, element: Element) -> m.Block:
+        """``<addressees label="Kính gửi:">`` of ``<item>``s (Decree-30 box 9a)."""
+        self.check_attrs(element, ("label",))
+        label = (m.Text(element.attrs.get("label", "Kính gửi:")),)
+        items: list[m.Inlines] = []
+        for item in self.children(element, ("item",)):
+            self.check_attrs(item, ())
+            items.append(self.inlines(item))
+        if not items:
+            raise self.error(element, "<addressees> has no <item>")
+        return m.Addressees(tuple(items), label)
 
     def title(self, element: Element) -> m.Block:
         self.check_attrs(element, ())
@@ -494,6 +541,7 @@ class _Converter:
         "pagebreak": pagebreak,
         "letterhead": letterhead,
         "title": title,
+        "addressees": addressees,
         "signature": signature,
     }
 
@@ -521,7 +569,11 @@ def _trim(inlines: m.Inlines) -> m.Inlines:
     return m.normalise_inlines(items)
 
 
-def parse(text: str, source_map: SourceMap) -> Parsed:
-    """Parse rendered template output into blocks; errors name the template line."""
+def parse(text: str, source_map: SourceMap, logo: Logo | None = None) -> Parsed:
+    """Parse rendered template output into blocks; errors name the template line.
+
+    ``logo``: what ``<logo/>`` places (the template's setting; ``None`` makes
+    ``<logo/>`` an error).
+    """
     root = _Parser(text, source_map).parse()
-    return _Converter(source_map).document(root)
+    return _Converter(source_map, logo).document(root)

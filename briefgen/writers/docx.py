@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import io
 import itertools
+import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -82,6 +83,8 @@ _TITLE_RULE_MIN_PT: Final = 56.7  # 2 cm: under a very short summary a rule stil
 _LAYOUT_CELL_PADDING_TWIPS: Final = 57
 """Left/right padding (1 mm) in letterhead and signature cells, so the columns never touch."""
 
+_ADDRESSEES_SPACE_PT: Final = 12.0
+"""Below "Kính gửi:", before the body text (as in the PDF)."""
 _RECIPIENTS_LABEL_PT: Final = 12.0  # "Nơi nhận:" — Decree 30, Appendix I
 _RECIPIENTS_PT: Final = 11.0
 _SIGNATURE_GAP_LINES: Final = 3
@@ -540,9 +543,11 @@ class _DocxWriter:
             case m.PageBreak():
                 self._page_break()
             case m.Letterhead():
-                self._letterhead(block)
+                self._letterhead(block, where)
             case m.Title():
                 self._title(block)
+            case m.Addressees():
+                self._addressees(block)
             case m.Signature():
                 self._signature(block)
             case _:
@@ -792,21 +797,92 @@ class _DocxWriter:
                 rule = self._compact_paragraph(cell, first)
                 self._rule(rule, text_pt * _RULE_FRACTIONS[line.rule], available_pt)
 
-    def _letterhead(self, block: m.Letterhead) -> None:
-        table, widths = self._layout_table(block.left_width)
-        row = _add_row(table)
-        cells = row.cells
-        self._header_lines(cells[0], block.left, widths[0])
-        self._header_lines(cells[1], block.right, widths[1])
+    def _letterhead(self, block: m.Letterhead, where: Location) -> None:
+        left = round(self.text_width_twips * block.left_width)
+        widths: tuple[int, ...] = (left, self.text_width_twips - left)
+        pad = _LAYOUT_CELL_PADDING_TWIPS
+        logo = block.logo
+        beside = block.logo_beside((left - 2 * pad) / _TWIPS_PER_MM)
+        if logo is not None and beside:
+            # The logo takes a column of its own, not a table nested in the left one
+            # (LibreOffice then numbers the first page); the cell's padding is the gap.
+            column = math.ceil(logo.width_mm * _TWIPS_PER_MM) + 2 * pad
+            widths = (column, left - column, widths[1])
+        table = self._new_table(widths, None)
+        _ooxml.remove_table_borders(table)
+        _ooxml.set_table_cell_margins(table, pad, pad)
+        cells = _add_row(table).cells
+        if logo is not None and beside:
+            cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            holder = self._compact_paragraph(cells[0], True, WD_ALIGN_PARAGRAPH.LEFT)
+            self._picture(holder, logo, where)
+        elif logo is not None:
+            holder = self._compact_paragraph(cells[0], True)
+            holder.paragraph_format.space_after = Mm(m.LOGO_GAP_MM)
+            self._picture(holder, logo, where)
+        above = logo is not None and not beside
+        self._header_lines(cells[-2], block.left, widths[-2], first=not above)
+        self._header_lines(cells[-1], block.right, widths[-1])
         if block.left_foot is None and block.right_foot is None:
             return
         # "Số: …" and the place-and-date line share a row, so they print level.
-        row = _add_row(table)
-        cells = row.cells
+        cells = _add_row(table).cells
+        if beside:
+            _ooxml.span_columns(cells, 0, 2)
+            cells[0].width = Twips(left)
+            cells = (cells[0], cells[2])
         feet = (block.left_foot, block.right_foot)
-        for cell, foot, width in zip(cells, feet, widths, strict=True):
+        for cell, foot, width in zip(cells, feet, (left, widths[-1]), strict=True):
             self._header_lines(cell, (foot,) if foot is not None else (), width)
             cell.paragraphs[0].paragraph_format.space_before = Pt(_BLOCK_SPACE_PT)
+
+    def _picture(self, paragraph: DocxParagraph, picture: m.Picture, where: Location) -> None:
+        """``picture`` at its printed size, inline in ``paragraph``."""
+        try:
+            shape = paragraph.add_run().add_picture(
+                io.BytesIO(picture.data), width=Mm(picture.width_mm), height=Mm(picture.height_mm)
+            )
+        except UnrecognizedImageError:
+            raise OutputError("the letterhead's logo is not a readable picture", where) from None
+        _ooxml.clear_picture_distance(shape)
+        if picture.description:
+            _ooxml.set_picture_description(shape, _clean(picture.description))
+
+    def _addressees(self, block: m.Addressees) -> None:
+        """ "Kính gửi:" (box 9a): one addressee on the label's line, centred; several one
+        a line, their dashes aligned under the label's colon, the block centred."""
+        style = self.model.style
+        size = style.size_pt
+        paragraphs: list[DocxParagraph] = []
+        if len(block.items) == 1:
+            line = self._new_paragraph(self.styles.compact)
+            self._add_runs(line, (*block.label, m.Text(" "), *block.items[0]))
+            paragraphs.append(line)
+        else:
+            label_text = _clean(m.plain(block.label)).rstrip().rstrip(":")
+            to_colon = _text_width_pt(label_text, size, bold=False)
+            widest = max(_inlines_width_pt(item, size) for item in block.items)
+            start = max(0.0, (self.text_width_twips / 20 - to_colon - widest) / 2)
+            label = self._new_paragraph(self.styles.compact)
+            label.alignment = WD_ALIGN_PARAGRAPH.LEFT
+            label.paragraph_format.left_indent = Pt(start)
+            self._add_runs(label, block.label)
+            paragraphs.append(label)
+            dash = _text_width_pt("- ", size, bold=False)
+            for item in block.items:
+                # Wrapped lines of an item hang under its text, not under its dash.
+                hang = dash if m.plain(item).startswith("- ") else 0.0
+                line = self._new_paragraph(self.styles.compact)
+                line.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                line.paragraph_format.left_indent = Pt(start + to_colon + hang)
+                line.paragraph_format.first_line_indent = Pt(-hang)
+                self._add_runs(line, item)
+                paragraphs.append(line)
+        for paragraph in paragraphs:
+            paragraph.paragraph_format.line_spacing = style.line_spacing
+            paragraph.paragraph_format.keep_with_next = True
+        paragraphs[-1].paragraph_format.keep_with_next = False
+        paragraphs[-1].paragraph_format.space_after = Pt(_ADDRESSEES_SPACE_PT)
 
     def _title(self, block: m.Title) -> None:
         if not block.lines:

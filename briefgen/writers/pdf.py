@@ -34,6 +34,7 @@ from reportlab.lib.enums import (  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     BaseDocTemplate,
     Frame,
@@ -106,6 +107,8 @@ _TABLE_GRID_PT: Final = 0.5
 _TABLE_CELL_PADDING_PT: Final = 3.0
 _TABLE_CELL_TOP_PADDING_PT: Final = 2.0
 
+_ADDRESSEES_SPACE_PT: Final = 12.0
+"""Below "Kính gửi:", before the body text."""
 _RECIPIENTS_LABEL_PT: Final = 12.0  # "Nơi nhận:" — Decree 30, Appendix I
 _RECIPIENTS_PT: Final = 11.0
 _SIGNATURE_GAP_PT: Final = 25 * mm
@@ -632,9 +635,11 @@ class _StoryBuilder:
             case m.PageBreak():
                 return [PdfPageBreak()]
             case m.Letterhead():
-                return self.letterhead(block)
+                return self.letterhead(block, where)
             case m.Title():
                 return [self.title(block)]
+            case m.Addressees():
+                return [self.addressees(block)]
             case m.Signature():
                 return [self.signature(block)]
             case _:
@@ -803,13 +808,13 @@ class _StoryBuilder:
             return ""
         return PdfParagraph(_markup(line.content), self.styles.header_line(line.size_pt))
 
-    def letterhead(self, block: m.Letterhead) -> list[Flowable]:
+    def letterhead(self, block: m.Letterhead, where: Location) -> list[Flowable]:
         inner = 2 * _LAYOUT_CELL_PADDING_PT
         left_width = self.layout.text_width * block.left_width - inner
         right_width = self.layout.text_width * (1 - block.left_width) - inner
         rows: list[list[Any]] = [
             [
-                self._header_column(block.left, left_width),
+                self._letterhead_left(block, left_width, where),
                 self._header_column(block.right, right_width),
             ]
         ]
@@ -823,6 +828,41 @@ class _StoryBuilder:
             ]
         return [self._layout_table(rows, block.left_width, extra), Spacer(1, _LETTERHEAD_SPACE_PT)]
 
+    def _letterhead_left(
+        self, block: m.Letterhead, width: float, where: Location
+    ) -> list[Flowable]:
+        """The left column: the body's lines, with the logo beside or above them."""
+        logo = block.logo
+        if logo is None:
+            return self._header_column(block.left, width)
+        try:
+            ImageReader(io.BytesIO(logo.data)).getSize()
+        except Exception as error:  # reportlab and Pillow raise many kinds for bad bytes
+            raise OutputError("the letterhead's logo is not a readable picture", where) from error
+        picture = PdfImage(
+            io.BytesIO(logo.data), width=logo.width_mm * mm, height=logo.height_mm * mm
+        )
+        if not block.logo_beside(width / mm):
+            picture.hAlign = "CENTER"
+            return [picture, Spacer(1, m.LOGO_GAP_MM * mm), *self._header_column(block.left, width)]
+        beside = (logo.width_mm + m.LOGO_GAP_MM) * mm
+        lines = self._header_column(block.left, width - beside)
+        commands: list[tuple[Any, ...]] = [
+            ("VALIGN", (0, 0), (0, 0), "MIDDLE"),
+            ("VALIGN", (1, 0), (1, 0), "TOP"),
+            ("ALIGN", (0, 0), (0, 0), "LEFT"),
+            ("ALIGN", (1, 0), (1, 0), "CENTER"),
+            ("FONT", (0, 0), (-1, -1), self.styles.family.face_name(), self.styles.text.size_pt),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]
+        table = Table(
+            [[picture, lines]], colWidths=[beside, width - beside], style=TableStyle(commands)
+        )
+        return [table]
+
     def title(self, block: m.Title) -> Flowable:
         width = self.layout.text_width
         parts: list[Flowable] = []
@@ -834,6 +874,51 @@ class _StoryBuilder:
             length = max(widest * _TITLE_RULE_FRACTION, _TITLE_RULE_MIN_PT)
             parts.append(_rule(min(length, width)))
         parts.append(Spacer(1, _TITLE_SPACE_PT))
+        return KeepTogether(parts)
+
+    def addressees(self, block: m.Addressees) -> Flowable:
+        """ "Kính gửi:" (box 9a): one addressee on the label's line, centred; several one
+        a line, their dashes aligned under the label's colon, the block centred."""
+        text = self.styles.text
+        font = self.styles.family.face_name()
+        style = _style(
+            "addressees",
+            fontName=font,
+            fontSize=text.size_pt,
+            leading=text.size_pt * _SINGLE_LINE_EM * text.line_spacing,
+            alignment=TA_CENTER,
+        )
+        label = _markup(block.label)
+        if len(block.items) == 1:
+            line = PdfParagraph(f"{label} {_markup(block.items[0])}", style)
+            return KeepTogether([line, Spacer(1, _ADDRESSEES_SPACE_PT)])
+
+        def width_of(inlines: m.Inlines) -> float:
+            return float(stringWidth(_printable(m.plain(inlines)), font, text.size_pt))
+
+        to_colon = float(
+            stringWidth(_printable(m.plain(block.label)).rstrip().rstrip(":"), font, text.size_pt)
+        )
+        widest = max(width_of(item) for item in block.items)
+        available = self.layout.text_width
+        start = max(0.0, (available - to_colon - widest) / 2)
+        dash = float(stringWidth("- ", font, text.size_pt))
+        parts: list[Flowable] = [
+            PdfParagraph(label, _style("addressees-label", parent=style, alignment=TA_LEFT,
+                                       leftIndent=start))
+        ]  # fmt: skip
+        for item in block.items:
+            # Wrapped lines of an item hang under its text, not under its dash.
+            hang = dash if m.plain(item).startswith("- ") else 0.0
+            item_style = _style(
+                "addressee",
+                parent=style,
+                alignment=TA_LEFT,
+                leftIndent=start + to_colon + hang,
+                firstLineIndent=-hang,
+            )
+            parts.append(PdfParagraph(_markup(item), item_style))
+        parts.append(Spacer(1, _ADDRESSEES_SPACE_PT))
         return KeepTogether(parts)
 
     def tiles(self, block: m.Tiles) -> Flowable:

@@ -42,3 +42,17 @@ def test_guide_names_every_tag_of_the_vocabulary() -> None:
     guide = GUIDE.read_text("utf-8")
     for tag in (*_Converter.BLOCKS, *INLINE_TAGS):
         assert f"`{tag}`" in guide, tag
+
+
+def test_report_settings_example_renders_its_facts_and_logo() -> None:
+    data = briefgen.load(ROOT / "fixtures" / "seed-reports.yaml")
+    example = ROOT / "examples" / "templates" / "so-khcn"
+    brief = briefgen.build(data, province="Nam Định", year=2021, template=example)
+    texts = list(briefgen.model.texts(brief))
+    assert "Nguyễn Văn An" in texts  # the record names no signer: the template's signs
+    assert "Kính gửi:" in texts and "Ủy ban nhân dân tỉnh." in texts
+    assert "và kế hoạch năm 2022" in texts
+    assert "- Lưu: VT, VP, KHTC, NVA (05)." in texts  # the record's line, completed
+    letterhead = next(b for b in brief.blocks if isinstance(b, briefgen.model.Letterhead))
+    assert letterhead.logo is not None and letterhead.logo.height_mm == 12
+    assert brief.meta.author == "Sở Khoa học và Công nghệ tỉnh Nam Định"

@@ -118,3 +118,27 @@ def test_error_names_the_template_line_where_the_tag_is_written() -> None:
     assert error.where.row == 4
     assert error.source_line == "<tabel/>"
     assert "t/brief.xml.j2:4" in str(error)
+
+
+def test_addressees_parse_to_box_9a_with_their_label() -> None:
+    block = _parse(
+        "<document><addressees label='Kính gửi:'><item>- Bộ A;</item><item>- <b>UBND</b>.</item>"
+        "</addressees></document>"
+    )
+    assert isinstance(block, m.Addressees)
+    assert m.plain(block.label) == "Kính gửi:"
+    assert [m.plain(item) for item in block.items] == ["- Bộ A;", "- UBND."]
+
+
+@pytest.mark.parametrize(
+    ("xml", "message"),
+    [
+        ("<document><addressees/></document>", "<addressees> has no <item>"),
+        ("<document><addressees><li>x</li></addressees></document>", "<li> is not allowed"),
+        ("<document><addressees><item x='1'>a</item></addressees></document>", "attribute 'x'"),
+        ("<document><letterhead><logo/></letterhead></document>", "sets no logo"),
+    ],
+)
+def test_bad_official_parts_are_template_errors(xml: str, message: str) -> None:
+    with pytest.raises(TemplateError, match=message):
+        _parse(xml)
