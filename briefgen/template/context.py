@@ -32,7 +32,10 @@ class Fig:
     over last year, reported or derived (``None`` for a rate, whose change is
     ``points``, and when neither is known).  ``points``: a rate's change in
     percentage points, reported (a rate's ``yoy_pct``) or derived.
-    ``attainment``: plan attainment, reported or derived.  ``previous``: last
+    ``attainment``: plan attainment, reported or derived (a rate's attainment
+    only as reported: 60% against a 30% target is not "200%").
+    ``plan_points``: a rate against its planned rate in percentage points
+    (derived; ``None`` for other figures).  ``previous``: last
     year's observation from the dataset (``None`` if absent; for a unit formed
     in 2025, its former provinces' figures combined by the catalogue's
     ``merge`` rule).  ``comparable``: ``False`` when last year's figure cannot
@@ -54,6 +57,7 @@ class Fig:
     points: derive.Figure | None = None
     comparable: bool = True
     compact_millions: bool = True
+    plan_points: derive.Figure | None = None
 
     # -- plain accessors for templates
 
@@ -179,11 +183,14 @@ class Fig:
         return fmt.signed_percent(value, self.lang)
 
     def plan_text(self) -> str:
-        """Plan attainment as "118%" (derived figures marked with "*"), or ""."""
-        if self.attainment is None:
-            return ""
-        mark = "*" if self.attainment.derived else ""
-        return fmt.percent(self.attainment.value, self.lang) + mark
+        """Plan attainment as "118%", or a rate against its plan as "+30 điểm %"
+        (derived figures marked with "*"), or ""."""
+        if self.attainment is not None:
+            mark = "*" if self.attainment.derived else ""
+            return fmt.percent(self.attainment.value, self.lang) + mark
+        if self.plan_points is not None:
+            return fmt.signed_points(self.plan_points.value, self.lang) + "*"
+        return ""
 
     # -- key-figure tiles
 
@@ -239,6 +246,9 @@ class Fig:
         if self.attainment is not None:
             share = fmt.percent(self.attainment.value, self.lang)
             return f"{share} of plan" if en else f"{share} kế hoạch"
+        if self.plan_points is not None:
+            gap = fmt.signed_points(self.plan_points.value, self.lang)
+            return f"{gap} on plan" if en else f"{gap} so với kế hoạch"
         return ""
 
     # -- sentences
@@ -403,9 +413,9 @@ class Figures(Mapping[str, Fig]):
     def having(self, attribute: str) -> list[Fig]:
         """Figures whose observation reports ``attribute`` (e.g. "plan_pct", "yoy_pct"),
         or that have, reported or derived, relative growth ("yoy"; never a rate), a
-        rate's change in points ("points"), either ("change") or plan attainment
-        ("attainment")."""
-        if attribute in ("yoy", "points", "change", "attainment"):
+        rate's change in points ("points"), either ("change"), plan attainment
+        ("attainment") or a rate against its plan in points ("plan_points")."""
+        if attribute in ("yoy", "points", "change", "attainment", "plan_points"):
             return [f for f in self._figures.values() if getattr(f, attribute) is not None]
         return [f for f in self._figures.values() if getattr(f.obs, attribute) is not None]
 
@@ -707,7 +717,13 @@ def _fig(
     if indicator.kind != "rank" and comparable:
         derived = derive.change(obs.value, previous.value if previous else None, indicator.is_rate)
     change = derive.pick(obs.yoy_pct, derived)
-    attainment = derive.pick(obs.plan_pct, derive.plan_attainment_pct(obs.value, obs.plan))
+    if indicator.is_rate:
+        # A rate against a planned rate is a difference in points, not a ratio.
+        attainment = derive.pick(obs.plan_pct, None)
+        plan_points = derive.pick(None, derive.point_change(obs.value, obs.plan))
+    else:
+        attainment = derive.pick(obs.plan_pct, derive.plan_attainment_pct(obs.value, obs.plan))
+        plan_points = None
     density = None
     if indicator.unit.id == "thue_bao":
         density = derive.pick(obs.per_100, derive.density_per_100(obs.value, unit.population))
@@ -726,6 +742,7 @@ def _fig(
         points=change if indicator.is_rate else None,
         comparable=comparable,
         compact_millions=compact,
+        plan_points=plan_points if attainment is None else None,
     )
 
 

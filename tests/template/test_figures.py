@@ -333,3 +333,20 @@ def test_one_list_uses_one_number_style(
 def test_english_density_rows_read_as_english() -> None:
     brief = _brief("seeds", "Thanh Hóa", 2020, "en")
     assert _row(brief, "Broadband subscriber density")[2] == "per 100 inhabitants"
+
+
+@pytest.mark.parametrize(
+    ("template", "cell"), [("official", "+30 điểm %*"), ("en", "+30 pp*"), ("summary", None)]
+)
+def test_a_rate_against_its_planned_rate_is_compared_in_points_not_as_a_ratio(
+    template: str, cell: str | None
+) -> None:
+    # Bắc Kạn 2020: level-4 online services at 60% against a 30% target, by hand
+    # 30 points above plan; "200%" of plan would read as double the services.
+    brief = _brief("seeds", "Bắc Kạn", 2020, template)
+    text = "\n".join(m.texts(brief))
+    assert "200%" not in text and "200,00%" not in text
+    if cell is not None:
+        table = next(b for b in brief.blocks if isinstance(b, m.Table))
+        plans = [m.plain(row[-1].content) for row in table.body]
+        assert cell in plans
