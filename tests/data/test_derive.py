@@ -36,9 +36,24 @@ def test_plan_attainment_is_reported_when_given_and_derived_when_not() -> None:
     thanh_hoa = _context("Thanh Hóa", 2020)["figures"]
     reported = thanh_hoa["phone_subscribers"].attainment  # type: ignore[index]
     assert reported == derive.Figure(100.67, derived=False)
+    records = [
+        Record(
+            province="Hà Tĩnh",
+            year=2023,
+            observations={"postal_revenue": Observation(value=130, unit="ty_dong", plan=104)},
+        )
+    ]
+    postal = _context("Hà Tĩnh", 2023, from_records(records))["figures"]["postal_revenue"]  # type: ignore[index]
+    assert postal.attainment == derive.Figure(125.0, derived=True)  # 130 / 104
+    assert postal.plan_points is None
+
+
+def test_a_rate_against_its_planned_rate_is_a_difference_in_points() -> None:
     bac_kan = _context("Bắc Kạn", 2020)["figures"]
-    derived = bac_kan["online_services_l4_share"].attainment  # type: ignore[index]
-    assert derived == derive.Figure(200.0, derived=True)  # 60 % against a 30 % target
+    share = bac_kan["online_services_l4_share"]  # type: ignore[index]
+    assert share.attainment is None  # 60 % against a 30 % target is not "200 %" of plan
+    assert share.plan_points == derive.Figure(30.0, derived=True)
+    assert share.plan_text() == "+30 điểm %*"
 
 
 def test_density_from_population_is_derived_and_reported_density_wins() -> None:
