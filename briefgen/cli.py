@@ -15,7 +15,7 @@ from typing import Any
 from briefgen import __version__, writers
 from briefgen.api import build, load
 from briefgen.data.dataset import Dataset
-from briefgen.data.load import validate
+from briefgen.data.load import report as validation_report
 from briefgen.errors import BriefgenError, InputError, UsageError
 from briefgen.files import brief_name, inside, write_atomic
 from briefgen.template.env import discover, load_template, scaffold
@@ -115,24 +115,49 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+DATA_HELP = "data file (.yaml, .json, .csv, .xlsx) or folder of CSV files; see docs/data.md"
+DATA_EPILOG = (
+    "Every input format (YAML, JSON, CSV, the workbook layout, DataFrames), the indicator "
+    "catalogue and name spellings: docs/data.md"
+)
+
+
 def _data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
     parser.add_argument(
-        "--locale", choices=("vi", "en"), help="read text numbers of CSV/XLSX as vi: 49,8"
+        "--sheet", help="read only this worksheet of an .xlsx file, as one table of figures"
+    )
+    parser.add_argument(
+        "--locale",
+        choices=("vi", "en"),
+        help="how text numbers in tables are written: vi 1.175.000 and 49,8; en 1,175,000",
+    )
+    parser.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=N",
+        help="raise a workbook limit, e.g. rows=500000 (repeatable; also $BRIEFGEN_LIMITS)",
     )
 
 
+def _limits(args: argparse.Namespace) -> dict[str, str]:
+    from briefgen.data.limits import parse_options
+
+    return parse_options(args.limit)
+
+
 def _load(args: argparse.Namespace) -> Dataset:
-    return load(args.data, sheet=args.sheet, locale=args.locale)
+    return load(args.data, sheet=args.sheet, locale=args.locale, limits=_limits(args))
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    dataset, problems = validate(args.data, sheet=args.sheet, locale=args.locale)
-    for problem in problems:
+    report = validation_report(
+        args.data, sheet=args.sheet, locale=args.locale, limits=_limits(args)
+    )
+    for problem in report.problems:
         print(_one_line(str(problem)))
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    records = len(dataset) if dataset is not None else 0
+    errors = len(report.errors)
+    warnings = len(report.warnings)
+    records = len(report.dataset) if report.dataset is not None else 0
     print(
         f"{args.data}: {errors} error(s), {warnings} warning(s); {records} valid record(s)",
         file=sys.stderr,

@@ -247,5 +247,5 @@ def test_validate_reads_workbooks_and_names_the_sheet_row(
     code = main(["validate", str(path), "--sheet", "Số liệu"])
     out = capsys.readouterr().out
     assert code == 2
-    assert f"{path}:2, record 1 (Nam Định 2021)" in out
+    assert f"{path}, sheet 'Số liệu', cell D1 (row 1, column 'postal_revenu')" in out
     assert "unknown indicator 'postal_revenu'" in out
