@@ -165,6 +165,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if errors else EXIT_OK
 
 
+def _cmd_new_workbook(args: argparse.Namespace) -> int:
+    from briefgen.api import new_workbook
+
+    provinces = [p.strip() for p in (args.provinces or "").split(",") if p.strip()]
+    path = new_workbook(args.path, year=args.year, provinces=provinces)
+    print(path)
+    print(
+        f"briefgen: fill in {path} (instructions in its first sheet), then: "
+        f"briefgen validate {path}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from briefgen.api import export
+
+    print(export(_load(args), args.to))
+    return EXIT_OK
+
+
 def _cmd_templates(args: argparse.Namespace) -> int:
     listings = discover(args.path or ())
     width = max(len(t.name) for t in listings)
@@ -250,8 +271,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    render = commands.add_parser("render", help="render one province-year brief")
-    render.add_argument("data", help="data file (.yaml, .json, .csv, .xlsx)")
+    render = commands.add_parser(
+        "render", help="render one province-year brief", epilog=DATA_EPILOG
+    )
+    render.add_argument("data", help=DATA_HELP)
     render.add_argument("--province", required=True, help="province name or code")
     render.add_argument("--year", required=True, type=int, help="the report's year")
     render.add_argument("--template", default="official", help="built-in name or folder")
@@ -260,8 +283,10 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(render)
     render.set_defaults(handler=_cmd_render)
 
-    batch = commands.add_parser("batch", help="render every province of a year")
-    batch.add_argument("data", help="data file")
+    batch = commands.add_parser(
+        "batch", help="render every province of a year", epilog=DATA_EPILOG
+    )
+    batch.add_argument("data", help=DATA_HELP)
     batch.add_argument("--year", required=True, type=int, help="the reports' year")
     batch.add_argument("--template", default="official", help="built-in name or folder")
     batch.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
@@ -280,11 +305,37 @@ def _parser() -> argparse.ArgumentParser:
     batch.set_defaults(handler=_cmd_batch)
 
     check = commands.add_parser(
-        "validate", help="check a data file and list every problem (exit 2 on errors)"
+        "validate",
+        help="check a data file and list every problem (exit 2 on errors)",
+        epilog=DATA_EPILOG,
     )
-    check.add_argument("data", help="data file (.yaml, .json, .csv, .xlsx)")
+    check.add_argument("data", help=DATA_HELP)
     _data_options(check)
     check.set_defaults(handler=_cmd_validate)
+
+    workbook = commands.add_parser(
+        "new-workbook",
+        help="write a ready-to-fill .xlsx in the workbook layout (instructions in Vietnamese)",
+        epilog=DATA_EPILOG,
+    )
+    workbook.add_argument("path", help="the new .xlsx file (never overwritten)")
+    workbook.add_argument("--year", type=int, help="pre-fill this year (and rank limits)")
+    workbook.add_argument(
+        "--provinces", help='pre-fill one row per province, comma-separated: "Nam Định,38"'
+    )
+    workbook.set_defaults(handler=_cmd_new_workbook)
+
+    export = commands.add_parser(
+        "export",
+        help="write data in the documented layout: .xlsx, CSV folder, .yaml or .json",
+        epilog=DATA_EPILOG,
+    )
+    export.add_argument("data", help=DATA_HELP)
+    export.add_argument(
+        "--to", required=True, help="book.xlsx, data.yaml, data.json, or a folder for CSV files"
+    )
+    _data_options(export)
+    export.set_defaults(handler=_cmd_export)
 
     listing = commands.add_parser("templates", help="list built-in and user templates")
     listing.add_argument(

@@ -228,15 +228,24 @@ def _from_text(
             "type a number, or leave the cell empty if not reported",
         )
     meanings = " or ".join(
-        f"{_reading(compact, name):g} if numbers are written the "
+        f"{_plain(_reading(compact, name))} if numbers are written the "
         f"{'Vietnamese' if name == 'vi' else 'English'} way ('{name}')"
         for name in readings
     )
-    problem = "has a decimal comma" if readings == ["vi"] and "," in compact else "is ambiguous"
+    if len(readings) > 1:
+        problem = "is ambiguous"
+    elif readings == ["vi"] and "," in compact:
+        problem = "has a decimal comma"
+    else:
+        problem = "is not a plain number"
     raise CellProblem(
         f"{_shown(cell)} {problem}: it reads {meanings}",
         f"declare how this table writes numbers: {declare}",
     )
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _reading(text: str, convention: str) -> float:

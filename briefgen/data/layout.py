@@ -343,11 +343,14 @@ SHEETS: tuple[SheetKind, ...] = _sheets()
 INSTRUCTIONS = SheetKind("instructions", "Hướng dẫn", (), "", keyed=False)
 """The instructions sheet of new workbooks; never read."""
 
+LISTS = SheetKind("lists", "Danh mục", (), "", keyed=False)
+"""The hidden sheet behind a new workbook's drop-down lists; never read."""
+
 
 def sheet_kind(name: str) -> SheetKind | None:
     """The kind of sheet ``name`` (id or Vietnamese label, or a CSV file's stem) is."""
     wanted = key(name)
-    for kind in (*SHEETS, INSTRUCTIONS):
+    for kind in (*SHEETS, INSTRUCTIONS, LISTS):
         if wanted in (key(kind.id), key(kind.vi)):
             return kind
     return None

@@ -211,6 +211,9 @@ class _Handler:
     def end(self, name: str) -> None:
         """An element ends."""
 
+    def text(self, data: str) -> None:
+        """Character data."""
+
 
 def _scan(archive: zipfile.ZipFile, part: str, file: str, handler: Any) -> Any:
     """Stream ``part`` through expat into ``handler``; a DTD or bad XML is a DataError."""
@@ -229,6 +232,7 @@ def _scan(archive: zipfile.ZipFile, part: str, file: str, handler: Any) -> Any:
         name.rpartition(":")[2], attributes
     )
     parser.EndElementHandler = lambda name: handler.end(name.rpartition(":")[2])
+    parser.CharacterDataHandler = handler.text
     try:
         with archive.open(part) as stream:
             _feed(parser, stream)
@@ -319,7 +323,7 @@ class _SheetScanner(_Handler):
         self.column = 0
         self.has_value = False
         self.has_formula = False
-        self.inline = False
+        self.in_value = False
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if name == "row":
@@ -335,18 +339,23 @@ class _SheetScanner(_Handler):
                 self.column += 1
             self.has_value = False
             self.has_formula = False
-            self.inline = attributes.get("t") == "inlineStr"
-        elif name in ("v", "is"):
-            self.has_value = True
+        elif name in ("v", "t"):
+            self.in_value = True
         elif name == "f":
             self.has_formula = True
 
+    def text(self, data: str) -> None:
+        if self.in_value and data.strip():
+            self.has_value = True
+
     def end(self, name: str) -> None:
+        if name in ("v", "t"):
+            self.in_value = False
         if name != "c":
             return
         if self.has_formula and not self.has_value:
             self.result.formulas.add((self.row, self.column))
-        elif not (self.has_value or self.inline):
+        elif not self.has_value:
             return
         self._used(self.row, self.column)
 

@@ -279,13 +279,19 @@ class Assembly:
 
     # -- records
 
-    def record(self, table: Table, row: dict[str, Cell], row_number: int) -> int | None:
+    def record(
+        self, table: Table, row: dict[str, Cell], row_number: int, head: Header | None = None
+    ) -> int | None:
         """The index of the record the row's province and year name (made on first sight).
 
         None (with a problem) when the province or year is missing or unreadable.
         """
         province_cell = row.get("province")
         year_cell = row.get("year")
+
+        def column(cell: Cell, name: str) -> str:
+            return head.written.get(cell.column, name) if head is not None else name
+
         if province_cell is None:
             self.problems.error(
                 "the province is empty", table.at(None, row=row_number), "name the province"
@@ -293,12 +299,14 @@ class Assembly:
             return None
         province = cells.text(province_cell)
         if year_cell is None:
-            self.problems.error("the year is empty", table.at(province_cell, "year"))
+            self.problems.error("the year is empty", table.at(None, row=row_number))
             return None
         try:
             year = cells.whole_number(year_cell, None, table.declare)
         except CellProblem as problem:
-            self.problems.error(problem.message, table.at(year_cell, "year"), problem.hint)
+            self.problems.error(
+                problem.message, table.at(year_cell, column(year_cell, "year")), problem.hint
+            )
             return None
         record_key = (_province_key(province, year), year)
         if record_key in self._keys:
@@ -306,9 +314,10 @@ class Assembly:
         index = len(self.records)
         self._keys[record_key] = index
         self.records.append({"province": province, "year": year})
-        self.place(("records", index), table.at(province_cell, "province"))
-        self.place(("records", index, "province"), table.at(province_cell, "province"))
-        self.place(("records", index, "year"), table.at(year_cell, "year"))
+        province_at = table.at(province_cell, column(province_cell, "province"))
+        self.place(("records", index), province_at)
+        self.place(("records", index, "province"), province_at)
+        self.place(("records", index, "year"), table.at(year_cell, column(year_cell, "year")))
         return index
 
     def label(self, index: int) -> str:
@@ -326,9 +335,9 @@ class Assembly:
         last = path[-1]
         if isinstance(target, dict) and last in target:
             first = self._where.get(path)
-            also = f" (also {_describe(first)})" if first is not None else ""
+            also = f" (also {_describe(first, where)})" if first is not None else ""
             self.problems.error(
-                f"{_field_name(path)} of {self.label(int(path[1]))} is given twice{also}",
+                f"{_field_name(path)} is given twice for {self.label(int(path[1]))}{also}",
                 where,
                 "keep one; clear the other",
             )
@@ -336,6 +345,10 @@ class Assembly:
         target[last] = value
         self._where[path] = where
         return True
+
+    def ensure(self, path: Path) -> None:
+        """Make the mapping at ``path`` exist (an observation reported with no figure)."""
+        self._container(path)
 
     def append(self, path: Path, value: object, where: Location) -> int:
         """Append ``value`` to the list at ``path``; returns its index."""
@@ -362,20 +375,20 @@ class Assembly:
         return {**self.data, "records": self.records}
 
 
-def _describe(where: Location) -> str:
-    if where.cell is not None:
-        return (
-            f"cell {where.cell}" if where.sheet is None else f"sheet '{where.sheet}' {where.cell}"
-        )
-    if where.sheet is not None and where.row is not None:
-        return f"sheet '{where.sheet}' row {where.row}"
-    return f"row {where.row}" if where.row is not None else str(where)
+def _describe(first: Location, now: Location) -> str:
+    """Where ``first`` is, said from ``now``: "cell E2", "sheet 'Số liệu' cell E2", "row 2"."""
+    place = f"cell {first.cell}" if first.cell is not None else f"row {first.row}"
+    if first.sheet is not None and first.sheet != now.sheet:
+        return f"sheet '{first.sheet}' {place}"
+    if first.file != now.file and first.file is not None:
+        return f"{first.file} {place}"
+    return place
 
 
 def _field_name(path: Path) -> str:
     parts = [str(p) for p in path[2:]]
     if parts[:1] == ["observations"] and len(parts) == 3:
-        return f"'{parts[1]}' {parts[2]}"
+        return f"'{parts[2]}' of '{parts[1]}'"
     return "'" + ".".join(parts) + "'"
 
 

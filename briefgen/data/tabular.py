@@ -173,8 +173,8 @@ def _names(catalogue: Catalogue) -> dict[str, str]:
     names: dict[str, str] = {}
     for indicator in catalogue.values():
         for label in (indicator.en, indicator.en_short, indicator.vi, indicator.vi_short):
-            names.setdefault(layout.key(label), indicator.id)
-        names[layout.key(grid_label(indicator))] = indicator.id
+            names.setdefault(layout.key(label), grid_column(indicator))
+        names[layout.key(grid_label(indicator))] = grid_column(indicator)
     kind = layout.by_id("figure_details")
     for column in kind.columns:
         names[layout.key(column.vi)] = column.id
@@ -225,7 +225,7 @@ def read_figures(
         return
     _check_columns(table, head, long, catalogue, assembly)
     for row_number, row in data_rows(table, head, problems):
-        index = assembly.record(table, row, row_number)
+        index = assembly.record(table, row, row_number, head)
         if index is None:
             continue
         if long:
@@ -298,6 +298,7 @@ def _long_row(
         _at(table, head, indicator_cell, label, f"observations.{indicator}"),
     )
     assembly.place(("records", index, "observations"), table.at(indicator_cell, "indicator"))
+    assembly.ensure(("records", index, "observations", indicator))
     found = catalogue.get(indicator)
     for name, cell in row.items():
         if name in _LONG_REQUIRED:

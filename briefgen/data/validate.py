@@ -151,10 +151,17 @@ class _Checker:
         self._denominators(data.get("denominators"))
         records = data.get("records")
         if not isinstance(records, list) or not records:
-            self.error(
-                "no records: the file needs a non-empty list under 'records:'",
-                self.at(["records"], field="records"),
-            )
+            where = self.at(["records"], field="records")
+            if where.sheet is not None or where.column is not None or where.cell is not None:
+                self.error("no records: no row names a province and a year", where)
+            elif isinstance(self.line_of(["records"]), Location):  # tables
+                self.error(
+                    "no records: no row names a province and a year",
+                    Location(file=where.file),
+                    "fill in the province and year of each row (docs/data.md)",
+                )
+            else:
+                self.error("no records: the file needs a non-empty list under 'records:'", where)
             return []
         entries: list[Entry] = []
         seen: dict[tuple[str, int], int] = {}

@@ -204,7 +204,7 @@ def _kinds(names: list[str]) -> _Kinds | None:
         kind = layout.sheet_kind(name)
         if kind is None:
             kinds.ignored.append(name)
-        elif kind is layout.INSTRUCTIONS:
+        elif kind in (layout.INSTRUCTIONS, layout.LISTS):
             continue
         elif kind.id in chosen:
             kinds.twice.append((name, chosen[kind.id]))
@@ -312,7 +312,7 @@ def _rows(
     if head is None:
         return
     for row_number, row in data_rows(table, head, assembly.problems):
-        index = assembly.record(table, row, row_number)
+        index = assembly.record(table, row, row_number, head)
         if index is not None:
             yield row_number, row, index, head
 

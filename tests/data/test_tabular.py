@@ -269,7 +269,7 @@ GOOD_LONG = (
             GOOD_LONG + "Nam Định,2021,dti,,,12,63\n",
             DataError,
             ":4, column 'rank', record 1 (Nam Định 2021)",
-            r"'dti' rank of Nam Định 2021 is given twice \(also row 2\)",
+            r"'rank' of 'dti' is given twice for Nam Định 2021 \(also row 2\)",
         ),
         (
             GOOD_LONG.replace(",2021,", ",twenty,", 1),
