@@ -31,7 +31,7 @@ from briefgen.data.cells import MAX_CELL_TEXT
 from briefgen.data.dataset import Dataset
 from briefgen.data.indicators import Indicator, builtin
 from briefgen.data.layout import SheetKind
-from briefgen.data.records import Observation, Record
+from briefgen.data.records import Observation, Person, Record
 from briefgen.data.tabular import grid_column, grid_label
 from briefgen.errors import Location, OutputError
 from briefgen.files import write_atomic
@@ -161,7 +161,7 @@ def to_sheets(dataset: Dataset) -> list[Sheet]:
         _targets(sheets["targets"], record)
         _texts(sheets["texts"], record)
         for leader in record.leaders:
-            sheets["leaders"].rows.append(key + [leader.name, leader.role])
+            sheets["leaders"].rows.append([*key, leader.name, leader.role])
         _local_reports(sheets["local_reports"], record)
         for source in record.sources:
             row = [getattr(source, name, None) for name in sheets["sources"].ids[2:]]
@@ -174,7 +174,9 @@ def _fill_indicators(sheet: Sheet, declared: dict[str, dict[str, Any]]) -> None:
         sheet.rows.append([indicator_id if name == "id" else spec.get(name) for name in sheet.ids])
 
 
-def figures_grid(dataset: Dataset, records: Sequence[Record], all_indicators: bool = False) -> Sheet:
+def figures_grid(
+    dataset: Dataset, records: Sequence[Record], all_indicators: bool = False
+) -> Sheet:
     """The wide sheet of main figures: one column per indicator the records report."""
     kind = layout.by_id("figures")
     used = {indicator_id for record in records for indicator_id in record.observations}
@@ -230,8 +232,8 @@ def _report_row(sheet: Sheet, record: Record) -> list[object]:
             person = getattr(report, name.removesuffix("_role"))
             row.append(person.role if person is not None else None)
             continue
-        value = getattr(report, name, None)
-        if hasattr(value, "name") and hasattr(value, "role"):
+        value: Any = getattr(report, name, None)
+        if isinstance(value, Person):
             value = value.name
         if name == "recipients" and any("\n" in line for line in value or ()):
             value = None  # kept one a row in the texts sheet instead
@@ -295,7 +297,7 @@ def _csv_cell(value: object) -> str:
 
 def workbook_bytes(sheets: Sequence[Sheet], file: str) -> bytes:
     """The sheets as an .xlsx workbook: two header rows (labels, ids), frozen, sized."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
 
     book = Workbook()
     book.remove(book.active)
@@ -312,8 +314,8 @@ def workbook_bytes(sheets: Sequence[Sheet], file: str) -> bytes:
 
 def write_header(worksheet: Any, sheet: Sheet) -> None:
     """Row 1: Vietnamese labels (bold); row 2: the ids (grey); both frozen; column widths."""
-    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
-    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped,unused-ignore]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unused-ignore]
 
     fill = PatternFill("solid", fgColor="DDEBF7")
     for index, (label, name) in enumerate(zip(sheet.labels, sheet.ids, strict=True), start=1):
@@ -330,8 +332,8 @@ def write_header(worksheet: Any, sheet: Sheet) -> None:
 
 def put(worksheet: Any, row: int, column: int, value: object, file: str, sheet: Sheet) -> None:
     """Write one value: text stays text (even "=..."), dates as dates, lists one a line."""
-    from openpyxl.styles import Alignment
-    from openpyxl.utils.exceptions import IllegalCharacterError  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment  # type: ignore[import-untyped,unused-ignore]
+    from openpyxl.utils.exceptions import IllegalCharacterError  # type: ignore[import-untyped,unused-ignore]
 
     if value is None:
         return

@@ -56,7 +56,7 @@ def _resolve(name: str, year: int | None) -> provinces.Unit:
 
 def workbook_bytes(year: int | None, units: Sequence[provinces.Unit], file: str) -> bytes:
     """The new workbook's bytes."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
 
     catalogue = builtin()
     book = Workbook()
@@ -88,7 +88,8 @@ def _sheet(kind: layout.SheetKind, catalogue: Catalogue) -> Sheet:
     if kind.id == "figures":
         return figures_grid(Dataset((), catalogue), (), all_indicators=True)
     columns = list(kind.columns)
-    return Sheet(kind, [c.id for c in columns], [c.vi for c in columns], widths=[c.width for c in columns])
+    ids, labels = [c.id for c in columns], [c.vi for c in columns]
+    return Sheet(kind, ids, labels, widths=[c.width for c in columns])
 
 
 # --------------------------------------------------------------------------- lists
@@ -119,7 +120,7 @@ def _lists(worksheet: Any, catalogue: Catalogue, year: int | None) -> _Lists:
         "locale": ["vi", "en"],
     }
     lists = _Lists()
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unused-ignore]
 
     for index, (name, values) in enumerate(columns.items(), start=1):
         letter = get_column_letter(index)
@@ -135,8 +136,8 @@ def _lists(worksheet: Any, catalogue: Catalogue, year: int | None) -> _Lists:
 
 
 def _validate(worksheet: Any, sheet: Sheet, lists: _Lists, rows: int, year: int | None) -> None:
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unused-ignore]
+    from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped,unused-ignore]
 
     last = 2 + rows
     top_rank = provinces.denominator(year) if year is not None else 63
@@ -228,7 +229,7 @@ def _indicator_rule(indicator: Indicator, top_rank: int) -> tuple[str, dict[str,
 
 
 def _instructions(worksheet: Any, catalogue: Catalogue) -> None:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # type: ignore[import-untyped,unused-ignore]
 
     notes = (
         "Mỗi sheet chứa một loại nội dung; dòng 1 là tên cột, dòng 2 là mã cột (không xóa, "

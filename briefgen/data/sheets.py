@@ -124,83 +124,85 @@ def header(
                     )
                 table.convention = convention
             continue
-        found = _read_header(table, row_number, row, resolve, problems, describe)
-        return _second_header_row(table, found, resolve)
+        ids_row = _ids_row(table, resolve)
+        rows = [row] if ids_row is None else [row, ids_row[1]]
+        return _read_header(
+            table, ids_row[0] if ids_row else row_number, rows, resolve, problems, describe
+        )
+    return None
+
+
+def _ids_row(
+    table: Table, resolve: Callable[[str], str | None]
+) -> tuple[int, Sequence[Cell]] | None:
+    """The row under the header when it names columns too (new workbooks: labels, then ids).
+
+    Such a row holds only text that names columns; a data row always holds a
+    province name and a year, which name none.
+    """
+    rows = table.rows
+    for row_number, row in rows:
+        if _blank(row):
+            continue
+        filled = [cell for cell in row if not cells.is_blank(cell.value)]
+        if all(
+            isinstance(cell.value, str)
+            and resolve(_CONVENTION_SUFFIX.sub("", cell.value)) is not None
+            for cell in filled
+        ):
+            return row_number, row
+        table.rows = _prepend((row_number, row), rows)
+        return None
     return None
 
 
 def _read_header(
     table: Table,
     row_number: int,
-    row: Sequence[Cell],
+    rows: list[Sequence[Cell]],
     resolve: Callable[[str], str | None],
     problems: Problems,
     describe: Callable[[], str],
 ) -> Header:
+    """Columns named by the header rows (an id in the second row wins over a label above it)."""
     ids: dict[int, str] = {}
     written: dict[int, str] = {}
     conventions: dict[int, Convention] = {}
     where: dict[int, Cell] = {}
-    seen: dict[str, Cell] = {}
-    for cell in row:
-        if cells.is_blank(cell.value):
-            continue
-        text = cells.text(cell) if not cell.formula else str(cell.value)
-        where[cell.column] = cell
-        written[cell.column] = text
-        suffix = _CONVENTION_SUFFIX.search(text)
-        name = text
-        if suffix:
-            conventions[cell.column] = suffix.group(1).lower()  # type: ignore[assignment]
-            name = text[: suffix.start()]
-        column_id = resolve(name)
-        if column_id is None:
-            problems.error(f"unknown column '{text}'", table.at(cell, text), describe())
-            continue
-        if column_id in seen:
-            problems.error(
-                f"column '{text}' appears twice (also {_cell_name(table, seen[column_id])})",
-                table.at(cell, text),
-                "keep one column of each; the second is not read",
-            )
-            continue
-        seen[column_id] = cell
-        ids[cell.column] = column_id
-    return Header(row_number, ids, written, conventions, where)
-
-
-def _second_header_row(table: Table, found: Header, resolve: Callable[[str], str | None]) -> Header:
-    """A row of ids under a row of labels (as new workbooks have) is part of the header."""
-    rows = table.rows
-    for row_number, row in rows:
-        if _blank(row):
-            continue
-        filled = [cell for cell in row if not cells.is_blank(cell.value)]
-        names = {
-            cell.column: resolve(_CONVENTION_SUFFIX.sub("", cells.text(cell)))
-            for cell in filled
-            if isinstance(cell.value, str)
-        }
-        is_header = len(names) == len(filled) and all(
-            name is not None and found.ids.get(column, name) == name
-            for column, name in names.items()
-        )
-        if not is_header:
-            table.rows = _prepend((row_number, row), rows)
-            return found
-        ids = dict(found.ids)
-        written = dict(found.written)
-        conventions = dict(found.conventions)
-        for cell in filled:
-            name = names[cell.column]
-            assert name is not None
-            ids[cell.column] = name
-            written[cell.column] = cells.text(cell)
-            suffix = _CONVENTION_SUFFIX.search(cells.text(cell))
+    unknown: dict[int, Cell] = {}
+    for row in rows:
+        for cell in row:
+            if cells.is_blank(cell.value):
+                continue
+            text = str(cell.value).strip() if cell.formula else cells.text(cell)
+            suffix = _CONVENTION_SUFFIX.search(text)
             if suffix:
                 conventions[cell.column] = suffix.group(1).lower()  # type: ignore[assignment]
-        return Header(row_number, ids, written, conventions, found.cells)
-    return found
+            column_id = resolve(text[: suffix.start()] if suffix else text)
+            if column_id is None:
+                unknown.setdefault(cell.column, cell)
+                continue
+            unknown.pop(cell.column, None)
+            ids[cell.column] = column_id
+            written[cell.column] = text
+            where[cell.column] = cell
+    for column, cell in sorted(unknown.items()):
+        if column not in ids:
+            text = cells.text(cell)
+            problems.error(f"unknown column '{text}'", table.at(cell, text), describe())
+    seen: dict[str, Cell] = {}
+    for column in sorted(ids):
+        column_id, cell = ids[column], where[column]
+        if column_id in seen:
+            problems.error(
+                f"column '{written[column]}' appears twice (also {_cell_name(table, seen[column_id])})",
+                table.at(cell, written[column]),
+                "keep one column of each; the second is not read",
+            )
+            del ids[column]
+            continue
+        seen[column_id] = cell
+    return Header(row_number, ids, written, conventions, where)
 
 
 def _prepend(

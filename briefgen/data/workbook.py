@@ -62,8 +62,8 @@ def read_workbook(
     limits_: limits.Limits | Mapping[str, Any] | None = None,
 ) -> Parsed:
     """Parse an .xlsx workbook: the whole layout, or one table of figures (``sheet``)."""
-    import openpyxl  # type: ignore[import-untyped]
-    from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
+    import openpyxl  # type: ignore[import-untyped,unused-ignore]
+    from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped,unused-ignore]
 
     convention = tabular.check_locale(locale)
     inspection = limits.inspect(content, file, limits.Limits.from_options(limits_))

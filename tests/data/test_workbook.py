@@ -66,9 +66,7 @@ records:
 
 def _columns(worksheet: Any) -> dict[str, int]:
     """Column id (row 2 of a new workbook) → column number."""
-    return {
-        cell.value: cell.column for cell in worksheet[2] if isinstance(cell.value, str)
-    }
+    return {cell.value: cell.column for cell in worksheet[2] if isinstance(cell.value, str)}
 
 
 def _fill(worksheet: Any, rows: list[Mapping[str, object]], start: int = 3) -> None:
@@ -138,7 +136,8 @@ def _fill_new_workbook(path: Path) -> None:
         [
             key | {"indicator": "phone_subscribers", "value": 2916000, "per_100": 80},
             key | {"indicator": "sector_revenue", "value": 3745},
-            key | {"indicator": "dti", "rank_max": 10, "text": "Giữ DTI trong nhóm 10 tỉnh dẫn đầu."},
+            key | {"indicator": "dti", "rank_max": 10,
+                   "text": "Giữ DTI trong nhóm 10 tỉnh dẫn đầu."},
             key | {"text": "Triển khai Nghị quyết về chuyển đổi số của tỉnh."},
         ],
     )  # fmt: skip
@@ -322,7 +321,7 @@ def _layout_tables(vietnamese: bool) -> dict[str, list[list[object]]]:
             ["Nam Dinh", 2021, "12/BC-STTTT", "07/01/2022", "Nguyễn Văn A", "GIÁM ĐỐC"],
         ],
         name("figures"): [
-            head("figures", ["province", "year"]) + ["postal_revenue", "dti"],
+            [*head("figures", ["province", "year"]), "postal_revenue", "dti"],
             ["Nam Định", 2021, 130, 11],
         ],
         name("figure_details"): [
@@ -464,7 +463,10 @@ def test_a_percent_cell_in_a_column_of_counts_is_refused_at_its_cell(tmp_path: P
 
 
 def test_a_rate_that_looks_like_a_fraction_is_a_warning(tmp_path: Path) -> None:
-    rows: list[list[object]] = [["province", "year", "online_filing_rate"], ["Nam Định", 2021, 0.72]]
+    rows: list[list[object]] = [
+        ["province", "year", "online_filing_rate"],
+        ["Nam Định", 2021, 0.72],
+    ]
     path = _figures_book(tmp_path, rows)
     report = briefgen.validate(path)
     assert report.ok and len(report.warnings) == 1
