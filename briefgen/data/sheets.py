@@ -194,8 +194,9 @@ def _read_header(
     for column in sorted(ids):
         column_id, cell = ids[column], where[column]
         if column_id in seen:
+            also = _cell_name(table, seen[column_id])
             problems.error(
-                f"column '{written[column]}' appears twice (also {_cell_name(table, seen[column_id])})",
+                f"column '{written[column]}' appears twice (also {also})",
                 table.at(cell, written[column]),
                 "keep one column of each; the second is not read",
             )

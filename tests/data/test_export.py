@@ -180,7 +180,7 @@ def _record(draw: st.DrawFn, province: str, year: int, extra: list[str]) -> dict
                 ),
                 max_size=2,
             )
-        ),  # fmt: skip
+        ),
         "local_reports": draw(
             st.lists(
                 st.fixed_dictionaries(
