@@ -363,7 +363,7 @@ class _SheetScanner(_Handler):
         result = self.result
         result.rows = max(result.rows, row)
         result.columns = max(result.columns, column)
-        where = f"sheet '{self.title}' uses cells up to {_letters(column)}{row}"
+        where = f"sheet '{self.title}' uses cells up to {_letters(result.columns)}{result.rows}"
         if result.rows > self.limits.rows:
             raise _too_much(self.file, f"{where}: {result.rows:,} rows", self.limits.rows, "rows")
         if result.columns > self.limits.columns:
