@@ -264,6 +264,9 @@ class Assembly:
         self.problems = Problems()
         self._where: dict[Path, Location] = {(): Location(file=file)}
         self._keys: dict[tuple[str, int], int] = {}
+        self.damaged: set[Path] = set()
+        """Observations with a cell that could not be read: validation is spared what
+        follows from the missing cell ('of' without 'rank')."""
         self.owners: dict[Path, tuple[str, str | None]] = {}
         """Which table filled a list (recipients may come from two sheets, not both)."""
 
@@ -375,6 +378,10 @@ class Assembly:
 
     def result(self) -> dict[str, Any]:
         """The plain data the records and other tables make (as a YAML file would hold)."""
+        for path in self.damaged:
+            observation = self._container(path)
+            if isinstance(observation, dict) and "rank" not in observation:
+                observation.pop("of", None)
         return {**self.data, "records": self.records}
 
 

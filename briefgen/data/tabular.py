@@ -347,6 +347,7 @@ def _field(
         )
     except CellProblem as problem:
         assembly.problems.error(problem.message, where, problem.hint)
+        assembly.damaged.add(("records", index, "observations", indicator_id))
         return
     assembly.put(("records", index, "observations", indicator_id, field), value, where)
 

@@ -225,9 +225,9 @@ def _datasets(draw: st.DrawFn) -> dict[str, Any]:
     text, declared indicators."""
     extra: dict[str, dict[str, Any]] = {}
     for number in range(draw(st.integers(0, 2))):
-        extra[f"custom_{number}"] = {
-            "vi": draw(_TEXT),
-            "en": draw(_TEXT),
+        extra[f"custom_{number}"] = {  # labels as written in a cell: no outer white space
+            "vi": draw(_TEXT).strip(),
+            "en": draw(_TEXT).strip(),
             "kind": draw(st.sampled_from([k for k in KINDS if k not in ("rank", "percent")])),
             "unit": draw(st.sampled_from(sorted(_CATALOGUE.units))),
             "additive": draw(st.booleans()),
