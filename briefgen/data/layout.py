@@ -346,11 +346,33 @@ INSTRUCTIONS = SheetKind("instructions", "Hướng dẫn", (), "", keyed=False)
 LISTS = SheetKind("lists", "Danh mục", (), "", keyed=False)
 """The hidden sheet behind a new workbook's drop-down lists; never read."""
 
+ADDRESSES = SheetKind(
+    "addresses",
+    "Địa chỉ thư",
+    (
+        PROVINCE,
+        Column(
+            "to",
+            "Gửi đến",
+            help="địa chỉ thư: Tên <dia.chi@co.quan.gov.vn>; nhiều địa chỉ cách nhau bằng ;",
+            width=40,
+        ),
+        Column("cc", "Đồng gửi (cc)", width=30),
+        Column("bcc", "Gửi ẩn (bcc)", width=30),
+        Column("reply_to", "Trả lời đến", width=30),
+        Column("addressee", "Kính gửi", help="cơ quan nhận báo cáo", width=30),
+    ),
+    "Địa chỉ thư điện tử gửi báo cáo của mỗi tỉnh, thành phố: sổ địa chỉ của lệnh "
+    "gửi thư (briefgen send); không dùng khi lập báo cáo.",
+    keyed=False,
+)
+"""The address book of the e-mail delivery, kept in the same workbook; not read by load."""
+
 
 def sheet_kind(name: str) -> SheetKind | None:
     """The kind of sheet ``name`` (id or Vietnamese label, or a CSV file's stem) is."""
     wanted = key(name)
-    for kind in (*SHEETS, INSTRUCTIONS, LISTS):
+    for kind in (*SHEETS, INSTRUCTIONS, LISTS, ADDRESSES):
         if wanted in (key(kind.id), key(kind.vi)):
             return kind
     return None

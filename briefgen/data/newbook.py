@@ -64,14 +64,14 @@ def workbook_bytes(year: int | None, units: Sequence[provinces.Unit], file: str)
     _instructions(book.create_sheet(layout.INSTRUCTIONS.vi), catalogue)
     lists = _lists(book.create_sheet(_LISTS), catalogue, year)
     rows = max(ROWS, len(units) + 100)
-    for kind in layout.SHEETS:
+    for kind in (*layout.SHEETS, layout.ADDRESSES):
         sheet = _sheet(kind, catalogue)
         worksheet = book.create_sheet(kind.vi)
         write_header(worksheet, sheet)
-        if kind.keyed and kind.id in ("reports", "figures"):
+        if kind.id in ("reports", "figures", "addresses"):
             for offset, unit in enumerate(units):
                 put(worksheet, 3 + offset, 1, unit.name, file, sheet)
-                if year is not None:
+                if year is not None and kind.keyed:
                     put(worksheet, 3 + offset, 2, year, file, sheet)
         _validate(worksheet, sheet, lists, rows, year)
     settings = book[layout.by_id("settings").vi]
@@ -245,7 +245,7 @@ def _instructions(worksheet: Any, catalogue: Catalogue) -> None:
     lines: list[tuple[str, str, str]] = [("title", "HƯỚNG DẪN NHẬP SỐ LIỆU CHO BÁO CÁO", "")]
     lines += [("note", note, "") for note in notes]
     lines.append(("", "", ""))
-    for kind in layout.SHEETS:
+    for kind in (*layout.SHEETS, layout.ADDRESSES):
         lines.append(("sheet", f"Sheet '{kind.vi}' ({kind.id})", kind.help))
         for column in kind.columns:
             if kind.id == "figures" and column.id not in ("province", "year"):

@@ -204,7 +204,7 @@ def _kinds(names: list[str]) -> _Kinds | None:
         kind = layout.sheet_kind(name)
         if kind is None:
             kinds.ignored.append(name)
-        elif kind in (layout.INSTRUCTIONS, layout.LISTS):
+        elif kind in (layout.INSTRUCTIONS, layout.LISTS, layout.ADDRESSES):
             continue
         elif kind.id in chosen:
             kinds.twice.append((name, chosen[kind.id]))

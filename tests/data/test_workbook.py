@@ -244,6 +244,17 @@ def test_new_workbook_has_frozen_headers_widths_instructions_and_validation(
     assert "thue_bao" in _range_values(lists, unit_list[1])
     provinces = _range_values(lists, rules[letter(columns["province"])][1])
     assert len(provinces) == 34 and "Ninh Bình" in provinces
+    addresses = book["Địa chỉ thư"]  # the address book of the e-mail delivery, same workbook
+    assert list(_columns(addresses)) == ["province", "to", "cc", "bcc", "reply_to", "addressee"]
+    assert addresses["A3"].value == "Ninh Bình"
+
+
+def test_the_address_sheet_is_left_to_the_delivery_and_not_read_as_data(tmp_path: Path) -> None:
+    tables = _layout_tables(False) | {
+        "Địa chỉ thư": [["province", "to"], ["Nam Định", "Sở KH&CN <skhcn@namdinh.gov.vn>"]]
+    }
+    data = briefgen.load(_save(tmp_path, tables, "book.xlsx"))  # no warning, no error
+    assert len(data) == 1
 
 
 def _validations(worksheet: Any) -> dict[str, tuple[str, str, str | None]]:
