@@ -330,16 +330,8 @@ class _Checker:
                 f"'{indicator_id}' is a ranking: give 'rank' (and 'of'), not 'value'",
                 field_at("value"),
             )
-        if indicator.kind == "percent" and obs.value is not None and not 0 <= obs.value <= 100:
-            self.error(f"percentage {obs.value:g} is outside 0–100", field_at("value"))
-        elif indicator.kind == "percent" and obs.value is not None and 0 < obs.value <= 1:
-            self.warn(
-                f"percentage {obs.value:g} looks like a fraction: {obs.value * 100:g}% was "
-                "perhaps meant",
-                field_at("value"),
-                "percentages are written 0–100 (72.4 for 72,4%); a cell formatted as a "
-                "percentage is read that way",
-            )
+        if indicator.kind == "percent" and obs.value is not None:
+            self._percentage(obs.value, field_at("value"))
         if indicator.kind in ("count", "money") and obs.value is not None and obs.value < 0:
             self.error(f"negative {indicator.kind} {obs.value:g}", field_at("value"))
         if obs.plan_pct is not None and obs.plan_pct < 0:
@@ -366,6 +358,18 @@ class _Checker:
                 f"reported plan attainment {obs.plan_pct:g}% disagrees with value/plan "
                 f"= {attainment:.2f}%",
                 field_at("plan_pct"),
+            )
+
+    def _percentage(self, value: float, where: Location) -> None:
+        """0–100; a value in (0, 1] is probably a fraction (0.724 for 72.4%)."""
+        if not 0 <= value <= 100:
+            self.error(f"percentage {value:g} is outside 0–100", where)
+        elif 0 < value <= 1:
+            self.warn(
+                f"percentage {value:g} looks like a fraction: {value * 100:g}% was perhaps meant",
+                where,
+                "percentages are written 0–100 (72.4 for 72,4%); a cell formatted as a "
+                "percentage is read that way",
             )
 
 
