@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from briefgen.errors import (
     BriefgenError,
+    BriefgenWarning,
     DataError,
     InputError,
     OutputError,
@@ -28,9 +29,10 @@ from briefgen.errors import (
 )
 
 if TYPE_CHECKING:
-    from briefgen.api import build, load
+    from briefgen.api import build, export, load, new_workbook, validate
     from briefgen.batch import BatchReport, render_batch
     from briefgen.data.dataset import Dataset
+    from briefgen.data.validate import Report
     from briefgen.document import Document
 
 __version__ = "0.1.0"
@@ -38,6 +40,10 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "build": "briefgen.api",
     "load": "briefgen.api",
+    "validate": "briefgen.api",
+    "export": "briefgen.api",
+    "new_workbook": "briefgen.api",
+    "Report": "briefgen.data.validate",
     "render_batch": "briefgen.batch",
     "BatchReport": "briefgen.batch",
     "Dataset": "briefgen.data.dataset",
@@ -51,19 +57,24 @@ _SUBMODULES = frozenset(
 __all__ = [
     "BatchReport",
     "BriefgenError",
+    "BriefgenWarning",
     "DataError",
     "Dataset",
     "Document",
     "InputError",
     "OutputError",
     "RecordNotFoundError",
+    "Report",
     "TemplateError",
     "UnknownProvinceError",
     "UsageError",
     "__version__",
     "build",
+    "export",
     "load",
+    "new_workbook",
     "render_batch",
+    "validate",
 ]
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from briefgen import charts
 from briefgen.data.dataset import Dataset
+from briefgen.data.limits import Limits
 from briefgen.data.load import load as _load_file
+from briefgen.data.load import report as _report
+from briefgen.data.validate import Report
 from briefgen.document import Document
 from briefgen.errors import UsageError
 from briefgen.files import brief_name
@@ -17,17 +21,66 @@ from briefgen.template.env import Template, load_template
 
 
 def load(
-    source: str | Path | Any, *, sheet: str | None = None, locale: str | None = None
+    source: str | Path | Any,
+    *,
+    sheet: str | None = None,
+    locale: str | None = None,
+    limits: Limits | Mapping[str, Any] | None = None,
 ) -> Dataset:
     """Read records into a validated :class:`Dataset`.
 
-    ``source``: a YAML, JSON, CSV (long or wide) or XLSX file, or a pandas
-    DataFrame.  ``sheet``: the worksheet of a workbook (``None``: the first).
-    ``locale``: ``"vi"`` reads Vietnamese text numbers in tables ("2.890.000",
-    "49,8").  Raises :class:`briefgen.errors.DataError` naming the file, line
-    or row, record and field of the first problem.
+    ``source``: a YAML, JSON, CSV (long or wide) or XLSX file, a folder of CSV
+    files in the workbook layout, a pandas DataFrame, or a dict of DataFrames
+    keyed by sheet (docs/data.md).  ``sheet``: read only this worksheet of a
+    workbook, as one table of figures.  ``locale``: ``"vi"`` or ``"en"`` reads
+    text numbers in tables written that way ("1.175.000" or "1,175,000").
+    ``limits``: what a workbook may cost, e.g. ``{"rows": 500_000}``.  Raises
+    :class:`briefgen.errors.DataError` naming the file, line or sheet and cell,
+    record and field of the first problem; warnings are issued as
+    :class:`briefgen.errors.BriefgenWarning`.
     """
-    return _load_file(source, sheet=sheet, locale=locale)
+    return _load_file(source, sheet=sheet, locale=locale, limits=limits)
+
+
+def validate(
+    source: str | Path | Any,
+    *,
+    sheet: str | None = None,
+    locale: str | None = None,
+    limits: Limits | Mapping[str, Any] | None = None,
+) -> Report:
+    """Every problem of a data source, without raising for bad data.
+
+    Takes what :func:`load` takes.  The :class:`Report` lists errors and
+    warnings, each with its place (``problem.where``: file, line or sheet and
+    cell, record, field), and holds the dataset of the records that passed.
+    """
+    return _report(source, sheet=sheet, locale=locale, limits=limits)
+
+
+def export(dataset: Dataset | str | Path | Any, to: str | Path) -> Path:
+    """Write a dataset (or what :func:`load` reads) as .xlsx, .yaml, .json or a CSV folder.
+
+    Loading the written file gives back an equal dataset.  A folder path (or
+    a path without a suffix) gets one CSV file per sheet of the workbook layout.
+    """
+    from briefgen.data.export import export as _export
+
+    data = dataset if isinstance(dataset, Dataset) else _load_file(dataset)
+    return _export(data, Path(to))
+
+
+def new_workbook(
+    path: str | Path, *, year: int | None = None, provinces: Sequence[str] = ()
+) -> Path:
+    """Write a ready-to-fill workbook in the layout, with instructions in Vietnamese.
+
+    ``year`` and ``provinces`` (any spelling or code) pre-fill one row per
+    province in the sheets keyed by province and year.
+    """
+    from briefgen.data.newbook import new_workbook as _new_workbook
+
+    return _new_workbook(Path(path), year=year, provinces=provinces)
 
 
 def build(

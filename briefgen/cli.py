@@ -15,7 +15,7 @@ from typing import Any
 from briefgen import __version__, writers
 from briefgen.api import build, load
 from briefgen.data.dataset import Dataset
-from briefgen.data.load import validate
+from briefgen.data.load import report as validation_report
 from briefgen.errors import BriefgenError, InputError, UsageError
 from briefgen.files import brief_name, inside, write_atomic
 from briefgen.template.env import discover, load_template, scaffold
@@ -115,29 +115,75 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+DATA_HELP = "data file (.yaml, .json, .csv, .xlsx) or folder of CSV files; see docs/data.md"
+DATA_EPILOG = (
+    "Every input format (YAML, JSON, CSV, the workbook layout, DataFrames), the indicator "
+    "catalogue and name spellings: docs/data.md"
+)
+
+
 def _data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
     parser.add_argument(
-        "--locale", choices=("vi", "en"), help="read text numbers of CSV/XLSX as vi: 49,8"
+        "--sheet", help="read only this worksheet of an .xlsx file, as one table of figures"
+    )
+    parser.add_argument(
+        "--locale",
+        choices=("vi", "en"),
+        help="how text numbers in tables are written: vi 1.175.000 and 49,8; en 1,175,000",
+    )
+    parser.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=N",
+        help="raise a workbook limit, e.g. rows=500000 (repeatable; also $BRIEFGEN_LIMITS)",
     )
 
 
+def _limits(args: argparse.Namespace) -> dict[str, str]:
+    from briefgen.data.limits import parse_options
+
+    return parse_options(args.limit)
+
+
 def _load(args: argparse.Namespace) -> Dataset:
-    return load(args.data, sheet=args.sheet, locale=args.locale)
+    return load(args.data, sheet=args.sheet, locale=args.locale, limits=_limits(args))
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    dataset, problems = validate(args.data, sheet=args.sheet, locale=args.locale)
-    for problem in problems:
+    report = validation_report(
+        args.data, sheet=args.sheet, locale=args.locale, limits=_limits(args)
+    )
+    for problem in report.problems:
         print(_one_line(str(problem)))
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    records = len(dataset) if dataset is not None else 0
+    errors = len(report.errors)
+    warnings = len(report.warnings)
+    records = len(report.dataset) if report.dataset is not None else 0
     print(
         f"{args.data}: {errors} error(s), {warnings} warning(s); {records} valid record(s)",
         file=sys.stderr,
     )
     return EXIT_BAD_INPUT if errors else EXIT_OK
+
+
+def _cmd_new_workbook(args: argparse.Namespace) -> int:
+    from briefgen.api import new_workbook
+
+    provinces = [p.strip() for p in (args.provinces or "").split(",") if p.strip()]
+    path = new_workbook(args.path, year=args.year, provinces=provinces)
+    print(path)
+    print(
+        f"briefgen: fill in {path} (instructions in its first sheet), then: "
+        f"briefgen validate {path}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from briefgen.api import export
+
+    print(export(_load(args), args.to))
+    return EXIT_OK
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
@@ -225,8 +271,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    render = commands.add_parser("render", help="render one province-year brief")
-    render.add_argument("data", help="data file (.yaml, .json, .csv, .xlsx)")
+    render = commands.add_parser(
+        "render", help="render one province-year brief", epilog=DATA_EPILOG
+    )
+    render.add_argument("data", help=DATA_HELP)
     render.add_argument("--province", required=True, help="province name or code")
     render.add_argument("--year", required=True, type=int, help="the report's year")
     render.add_argument("--template", default="official", help="built-in name or folder")
@@ -235,8 +283,10 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(render)
     render.set_defaults(handler=_cmd_render)
 
-    batch = commands.add_parser("batch", help="render every province of a year")
-    batch.add_argument("data", help="data file")
+    batch = commands.add_parser(
+        "batch", help="render every province of a year", epilog=DATA_EPILOG
+    )
+    batch.add_argument("data", help=DATA_HELP)
     batch.add_argument("--year", required=True, type=int, help="the reports' year")
     batch.add_argument("--template", default="official", help="built-in name or folder")
     batch.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
@@ -255,11 +305,37 @@ def _parser() -> argparse.ArgumentParser:
     batch.set_defaults(handler=_cmd_batch)
 
     check = commands.add_parser(
-        "validate", help="check a data file and list every problem (exit 2 on errors)"
+        "validate",
+        help="check a data file and list every problem (exit 2 on errors)",
+        epilog=DATA_EPILOG,
     )
-    check.add_argument("data", help="data file (.yaml, .json, .csv, .xlsx)")
+    check.add_argument("data", help=DATA_HELP)
     _data_options(check)
     check.set_defaults(handler=_cmd_validate)
+
+    workbook = commands.add_parser(
+        "new-workbook",
+        help="write a ready-to-fill .xlsx in the workbook layout (instructions in Vietnamese)",
+        epilog=DATA_EPILOG,
+    )
+    workbook.add_argument("path", help="the new .xlsx file (never overwritten)")
+    workbook.add_argument("--year", type=int, help="pre-fill this year (and rank limits)")
+    workbook.add_argument(
+        "--provinces", help='pre-fill one row per province, comma-separated: "Nam Định,38"'
+    )
+    workbook.set_defaults(handler=_cmd_new_workbook)
+
+    export = commands.add_parser(
+        "export",
+        help="write data in the documented layout: .xlsx, CSV folder, .yaml or .json",
+        epilog=DATA_EPILOG,
+    )
+    export.add_argument("data", help=DATA_HELP)
+    export.add_argument(
+        "--to", required=True, help="book.xlsx, data.yaml, data.json, or a folder for CSV files"
+    )
+    _data_options(export)
+    export.set_defaults(handler=_cmd_export)
 
     listing = commands.add_parser("templates", help="list built-in and user templates")
     listing.add_argument(

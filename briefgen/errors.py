@@ -19,19 +19,38 @@ class Location:
     ``record``: a record label such as ``"Nam Định 2021"`` or ``"record 3"``.
     ``row``: 1-based row (CSV/XLSX) or line (YAML/templates) in ``file``.
     ``field``: dotted field path such as ``"observations.ict_index.rank"``.
+    ``sheet``: the worksheet of a workbook (or the table of a CSV folder or of a
+    dict of DataFrames) the problem is in.
+    ``cell``: the cell reference as a spreadsheet shows it ("D7").
+    ``column``: the header of the cell's column, as written in the table.
     """
 
     file: str | None = None
     record: str | None = None
     row: int | None = None
     field: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    column: str | None = None
 
     def __str__(self) -> str:
         parts: list[str] = []
-        if self.file:
+        if self.sheet is not None:
+            sheet = f"sheet '{self.sheet}'"
+            parts.append(f"{self.file}, {sheet}" if self.file else sheet)
+            if self.cell is not None:
+                column = f", column '{self.column}'" if self.column else ""
+                parts.append(f"cell {self.cell} (row {self.row}{column})")
+            elif self.row is not None:
+                parts.append(f"row {self.row}")
+            if self.cell is None and self.column:
+                parts.append(f"column '{self.column}'")
+        elif self.file:
             parts.append(f"{self.file}:{self.row}" if self.row is not None else self.file)
         elif self.row is not None:
             parts.append(f"line {self.row}")
+        if self.sheet is None and self.column:
+            parts.append(f"column '{self.column}'")
         if self.record:
             parts.append(self.record)
         if self.field:
@@ -108,6 +127,23 @@ class TemplateError(InputError):
         if self.source_line:
             text += f"\n    {self.source_line.strip()}"
         return text
+
+
+class BriefgenWarning(UserWarning):
+    """A doubtful but usable input, issued through :mod:`warnings` (``briefgen.load``).
+
+    ``where`` says where, as for errors; ``hint`` what to check.  Turn them into
+    errors with ``warnings.simplefilter("error", BriefgenWarning)``, or list
+    them all with ``briefgen.validate``.
+    """
+
+    def __init__(self, message: str, where: Location | None = None, hint: str | None = None):
+        self.message = message
+        self.where = where or Location()
+        self.hint = hint
+        place = str(self.where)
+        text = f"{place}: {message}" if place else message
+        super().__init__(f"{text} ({hint})" if hint else text)
 
 
 class OutputError(BriefgenError):

@@ -9,28 +9,39 @@ file, line or row, record, field, and what to do.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from briefgen.data import tabular
+from briefgen.data import tabular, workbook
 from briefgen.data.dataset import Dataset, digest_bytes
-from briefgen.data.validate import Problem, check
-from briefgen.errors import DataError, Location, UsageError
+from briefgen.data.limits import Limits
+from briefgen.data.validate import Problem, Report, check
+from briefgen.errors import BriefgenWarning, DataError, Location, UsageError
 
-LineOf = Callable[[Sequence[str | int]], int | None]
-"""Given a path of keys and indices into the parsed data, the 1-based line it is on."""
+LineOf = Callable[[Sequence[str | int]], int | Location | None]
+"""Given a path of keys and indices into the parsed data, the 1-based line it is on
+(or, for tables, the :class:`Location` of its cell)."""
+
+LimitsOption = Limits | Mapping[str, Any] | None
+"""``limits=``: what a workbook may cost (:class:`briefgen.data.limits.Limits` or a dict)."""
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a reader hands to validation: the data and a line finder."""
+    """What a reader hands to validation: the data, a line finder, and reading problems.
+
+    ``problems``: cells that could not be read (the data leaves them out), and
+    other problems found while reading, in the order found.
+    """
 
     data: Any
     line_of: LineOf
+    problems: tuple[Problem, ...] = ()
 
 
 def _no_lines(path: Sequence[str | int]) -> int | None:
@@ -110,19 +121,23 @@ READERS: dict[str, Callable[..., Parsed]] = {
     ".yml": read_yaml,
     ".json": read_json,
     ".csv": tabular.read_csv,
-    ".xlsx": tabular.read_xlsx,
-    ".xlsm": tabular.read_xlsx,
+    ".xlsx": workbook.read_workbook,
+    ".xlsm": workbook.read_workbook,
 }
 """File suffix → reader: ``reader(text, file)``, or the bytes for workbooks
 (:data:`tabular.WORKBOOK_SUFFIXES`); table readers also take ``locale=``,
-workbook readers ``sheet=``."""
+workbook readers ``sheet=`` and ``limits_=``.  A folder is read as CSV files
+of the workbook layout (:func:`briefgen.data.workbook.read_folder`)."""
 
 
 # --------------------------------------------------------------------------- validation
 
 
 def _parse(
-    source: str | Path | Any, sheet: str | None = None, locale: str | None = None
+    source: str | Path | Any,
+    sheet: str | None = None,
+    locale: str | None = None,
+    limits: LimitsOption = None,
 ) -> tuple[Parsed, str, str]:
     """Read and parse ``source`` with the reader its suffix names: (parsed, file label, digest).
 
@@ -131,28 +146,37 @@ def _parse(
     """
     if tabular.is_frame(source):
         return tabular.read_frame(source, locale=locale), tabular.FRAME_FILE, ""
+    if isinstance(source, Mapping) and workbook.is_frames(source):
+        return workbook.read_frames(source, locale=locale), workbook.FRAMES_FILE, ""
     if not isinstance(source, (str, Path)):
-        raise UsageError(f"load() needs a file path or a DataFrame, not {type(source).__name__}")
+        raise UsageError(
+            "load() needs a file or folder path, a DataFrame or a dict of DataFrames, "
+            f"not {type(source).__name__}"
+        )
     file_path = Path(source)
     file = str(source)
     suffix = file_path.suffix.lower()
+    if suffix not in tabular.WORKBOOK_SUFFIXES and sheet is not None:
+        raise UsageError("sheet= applies to .xlsx workbooks only", Location(file=file))
+    if file_path.is_dir():
+        return workbook.read_folder(file_path, file, locale=locale), file, ""
     reader = READERS.get(suffix)
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise DataError(
             f"cannot read '{file_path.suffix or file_path.name}' files",
             Location(file=file),
-            f"use a file ending in one of: {known}",
+            f"use a file ending in one of: {known}, or a folder of CSV files",
         )
-    options: dict[str, str] = {}
+    options: dict[str, Any] = {}
     if sheet is not None:
-        if suffix not in tabular.WORKBOOK_SUFFIXES:
-            raise UsageError("sheet= applies to .xlsx workbooks only", Location(file=file))
         options["sheet"] = sheet
     if locale is not None:
         if suffix not in tabular.TABLE_SUFFIXES:
             raise UsageError("locale= applies to CSV and XLSX tables only", Location(file=file))
         options["locale"] = locale
+    if suffix in tabular.WORKBOOK_SUFFIXES:
+        options["limits_"] = limits
     raw = tabular.read_bytes(file_path, file)
     if suffix in tabular.WORKBOOK_SUFFIXES:
         return reader(raw, file, **options), file, digest_bytes(raw)
@@ -168,44 +192,72 @@ def _parse(
 
 
 def load(
-    source: str | Path | Any, *, sheet: str | None = None, locale: str | None = None
+    source: str | Path | Any,
+    *,
+    sheet: str | None = None,
+    locale: str | None = None,
+    limits: LimitsOption = None,
 ) -> Dataset:
-    """Read a data file or a pandas DataFrame into a validated :class:`Dataset`.
+    """Read a data file, a folder of CSV files or DataFrames into a validated :class:`Dataset`.
 
-    The format comes from the file's suffix.  ``sheet``: the worksheet of an
-    .xlsx file (``None``: the first).  ``locale``: "vi" reads text numbers of
-    CSV, XLSX and DataFrames the Vietnamese way ("2.890.000", "49,8"); ``None``
-    leaves it to the table (a ``# locale: vi`` line), else plain numbers.
+    The format comes from the file's suffix.  ``sheet``: read only this
+    worksheet of an .xlsx file, as one table of figures.  ``locale``: "vi" or
+    "en" reads text numbers of tables in that convention ("1.175.000" or
+    "1,175,000"); ``None`` leaves it to the table (a ``# locale: vi`` line, the
+    workbook's settings sheet), else plain numbers.  ``limits``: what a
+    workbook may cost (:class:`briefgen.data.limits.Limits` or a dict such as
+    ``{"rows": 500_000}``).  Warnings are issued as :class:`BriefgenWarning`.
     """
-    parsed, file, digest = _parse(source, sheet, locale)
+    parsed, file, digest = _parse(source, sheet, locale, limits)
     return from_data(parsed, file, digest)
 
 
 def from_data(parsed: Parsed, file: str, digest: str = "") -> Dataset:
     """Validate parsed data into a :class:`Dataset`; the first error is raised.
 
-    The error names file, line, record and field, and says how many more
-    problems there are (``briefgen validate`` lists them all).
+    The error names file, line (or sheet and cell), record and field, and says
+    how many more problems there are (``briefgen validate`` lists them all).
+    Each warning is issued through :mod:`warnings` as a :class:`BriefgenWarning`.
     """
-    dataset, problems = check(parsed.data, parsed.line_of, file, digest)
+    dataset, checked = check(parsed.data, parsed.line_of, file, digest)
+    problems = [*parsed.problems, *checked]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         error = errors[0].as_error()
         if len(errors) > 1:
             error.add_hint(f"{len(errors) - 1} more problem(s): run 'briefgen validate {file}'")
         raise error
+    for problem in problems:
+        warnings.warn(BriefgenWarning(problem.message, problem.where, problem.hint), stacklevel=4)
     return dataset
 
 
-def validate(
-    source: str | Path | Any, *, sheet: str | None = None, locale: str | None = None
-) -> tuple[Dataset | None, list[Problem]]:
-    """Every problem of a data file, errors and warnings, without raising for bad data.
+def report(
+    source: str | Path | Any,
+    *,
+    sheet: str | None = None,
+    locale: str | None = None,
+    limits: LimitsOption = None,
+) -> Report:
+    """Every problem of a data source, errors and warnings, without raising for bad data.
 
     A file that cannot be read or parsed at all gives that one problem and no dataset.
     """
     try:
-        parsed, file, digest = _parse(source, sheet, locale)
+        parsed, file, digest = _parse(source, sheet, locale, limits)
     except DataError as error:
-        return None, [Problem("error", error.message, error.where, error.hint)]
-    return check(parsed.data, parsed.line_of, file, digest)
+        return Report(None, (Problem("error", error.message, error.where, error.hint, error),))
+    dataset, checked = check(parsed.data, parsed.line_of, file, digest)
+    return Report(dataset, (*parsed.problems, *checked))
+
+
+def validate(
+    source: str | Path | Any,
+    *,
+    sheet: str | None = None,
+    locale: str | None = None,
+    limits: LimitsOption = None,
+) -> tuple[Dataset | None, list[Problem]]:
+    """:func:`report` as a pair: the dataset of the good records (or None) and every problem."""
+    found = report(source, sheet=sheet, locale=locale, limits=limits)
+    return found.dataset, list(found.problems)

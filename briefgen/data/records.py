@@ -129,12 +129,20 @@ class LocalReport(_Model):
 
 
 class Source(_Model):
-    """Where the record's figures come from."""
+    """Where the record's figures come from: a document named by its title (and
+    date, author, publisher) or by its ``file``; at least one of title and file."""
 
-    file: NFCText
+    file: NFCText | None = None
     title: NFCText | None = None
     published: dt.date | None = None
     author: NFCText | None = None
+    publisher: NFCText | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Source:
+        if self.file is None and self.title is None:
+            raise ValueError("a source needs a 'title' or a 'file'")
+        return self
 
 
 class ReportInfo(_Model):

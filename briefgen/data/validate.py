@@ -11,13 +11,14 @@ denominator that does not match the year (63 units before July 2025, 34
 after) unless declared, duplicate province-years.
 Warnings: a reported figure that disagrees with the one derived from other
 records (growth against last year's value, plan attainment against the plan)
-by more than :data:`TOLERANCE_PP` percentage points.
+by more than :data:`TOLERANCE_PP` percentage points; a percentage that looks
+like a fraction (0 < value ≤ 1: 0.724 where 72.4 was meant).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -55,6 +56,49 @@ class Problem:
         return self.error or DataError(self.message, self.where, self.hint)
 
 
+@dataclass(frozen=True)
+class Report:
+    """Every problem of a data source: what ``briefgen.validate`` returns.
+
+    ``dataset``: the records that passed (``None`` when the source could not
+    be read at all).  ``problems``: errors and warnings in the order found,
+    each with its place (file, line or sheet and cell, record, field).
+    """
+
+    dataset: Dataset | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that stop a brief from being built."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The doubtful figures worth a look."""
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __str__(self) -> str:
+        records = len(self.dataset) if self.dataset is not None else 0
+        lines = [str(p) for p in self.problems]
+        lines.append(
+            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s); "
+            f"{records} valid record(s)"
+        )
+        return "\n".join(lines)
+
+
 class _Problems(Exception):
     """Raised inside the checker to abandon one record after recording its problems."""
 
@@ -71,7 +115,10 @@ class _Checker:
     def at(
         self, path: Sequence[str | int], record: str | None = None, field: str | None = None
     ) -> Location:
-        return Location(file=self.file, row=self.line_of(list(path)), record=record, field=field)
+        found = self.line_of(list(path))
+        if isinstance(found, Location):  # a table's cell
+            return replace(found, record=record, field=field)
+        return Location(file=self.file, row=found, record=record, field=field)
 
     def error(self, message: str, where: Location, hint: str | None = None) -> None:
         self.problems.append(Problem("error", message, where, hint))
@@ -104,10 +151,17 @@ class _Checker:
         self._denominators(data.get("denominators"))
         records = data.get("records")
         if not isinstance(records, list) or not records:
-            self.error(
-                "no records: the file needs a non-empty list under 'records:'",
-                self.at(["records"], field="records"),
-            )
+            where = self.at(["records"], field="records")
+            if where.sheet is not None or where.column is not None or where.cell is not None:
+                self.error("no records: no row names a province and a year", where)
+            elif isinstance(self.line_of(["records"]), Location):  # tables
+                self.error(
+                    "no records: no row names a province and a year",
+                    Location(file=where.file),
+                    "fill in the province and year of each row (docs/data.md)",
+                )
+            else:
+                self.error("no records: the file needs a non-empty list under 'records:'", where)
             return []
         entries: list[Entry] = []
         seen: dict[tuple[str, int], int] = {}
@@ -138,10 +192,15 @@ class _Checker:
                 self.at(["indicators"], field="indicators"),
             )
             return
-        try:
-            self.catalogue = self.catalogue.extended(extra, self.at(["indicators"]))
-        except DataError as error:
-            self.absorb(error)
+        for indicator_id, spec in extra.items():
+            where = self.at(["indicators", indicator_id], field=f"indicators.{indicator_id}")
+            try:
+                self.catalogue = self.catalogue.extended({indicator_id: spec}, where)
+            except DataError as error:
+                field = error.where.field or ""
+                path = field.split(".") if field.startswith("indicators.") else []
+                located = self.at(path, field=field) if path else error.where
+                self.problems.append(Problem("error", error.message, located, error.hint))
 
     def _denominators(self, declared: Any) -> None:
         """``denominators: {dti: {2024: 34}}``: units ranked, where it differs from the rule."""
@@ -271,8 +330,8 @@ class _Checker:
                 f"'{indicator_id}' is a ranking: give 'rank' (and 'of'), not 'value'",
                 field_at("value"),
             )
-        if indicator.kind == "percent" and obs.value is not None and not 0 <= obs.value <= 100:
-            self.error(f"percentage {obs.value:g} is outside 0–100", field_at("value"))
+        if indicator.kind == "percent" and obs.value is not None:
+            self._percentage(obs.value, field_at("value"))
         if indicator.kind in ("count", "money") and obs.value is not None and obs.value < 0:
             self.error(f"negative {indicator.kind} {obs.value:g}", field_at("value"))
         if obs.plan_pct is not None and obs.plan_pct < 0:
@@ -299,6 +358,18 @@ class _Checker:
                 f"reported plan attainment {obs.plan_pct:g}% disagrees with value/plan "
                 f"= {attainment:.2f}%",
                 field_at("plan_pct"),
+            )
+
+    def _percentage(self, value: float, where: Location) -> None:
+        """0–100; a value in (0, 1] is probably a fraction (0.724 for 72.4%)."""
+        if not 0 <= value <= 100:
+            self.error(f"percentage {value:g} is outside 0–100", where)
+        elif 0 < value <= 1:
+            self.warn(
+                f"percentage {value:g} looks like a fraction: {value * 100:g}% was perhaps meant",
+                where,
+                "percentages are written 0–100 (72.4 for 72,4%); a cell formatted as a "
+                "percentage is read that way",
             )
 
 

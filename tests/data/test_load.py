@@ -37,12 +37,25 @@ def test_seed_fixture_keeps_figures_as_reported() -> None:
     assert bac_giang.targets[0].rank_max == 10
 
 
-def test_every_seed_record_names_its_source_file() -> None:
+def test_every_seed_record_names_its_sources_by_title_date_and_author() -> None:
     data = briefgen.load(SEEDS)
     for record in data.records:
         assert record.sources, record.label
         for source in record.sources:
-            assert (ROOT.parent / "shared" / source.file).is_file(), source.file
+            assert source.title and source.published, (record.label, source)
+            assert source.file is None, "the seed articles stay outside the repository"
+            # Published after the year reported on, in the days around the conference.
+            assert source.published.year in (record.year, record.year + 1), source
+    nam_dinh = data.get("Nam Định", 2021)
+    assert [s.author for s in nam_dinh.sources] == ["Nguyễn Hương", "Trần Là"]
+    assert nam_dinh.sources[1].publisher is not None
+    assert "Hải Hậu" in nam_dinh.sources[1].publisher
+
+
+def test_a_source_needs_a_title_or_a_file(tmp_path: Path) -> None:
+    text = GOOD + "    sources:\n      - {author: Lan Phương}\n"
+    with pytest.raises(DataError, match="a source needs a 'title' or a 'file'"):
+        briefgen.load(_write(tmp_path, text))
 
 
 def test_any_spelling_of_a_province_finds_its_record() -> None:

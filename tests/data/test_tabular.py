@@ -214,17 +214,16 @@ def test_a_decimal_comma_without_a_locale_names_row_and_column(tmp_path: Path) -
         "Thanh Hóa;2020;phone_subscribers;2890000;\n"
         "Thanh Hóa;2020;broadband_subscribers;1800000;49,8\n",
     )
-    with pytest.raises(DataError, match=r"decimal comma.*locale: vi") as caught:
+    with pytest.raises(DataError, match=r"decimal comma: it reads 49\.8 .*locale: vi") as caught:
         load(path)
     message = str(caught.value)
-    assert f"{path}:3, record 1 (Thanh Hóa 2020)" in message
-    assert "column 'per_100'" in message
+    assert f"{path}:3, column 'per_100', record 1 (Thanh Hóa 2020)" in message
     assert "field 'observations.broadband_subscribers.per_100'" in message
 
 
 def test_an_ungrouped_dot_is_not_a_vietnamese_number(tmp_path: Path) -> None:
     path = _write(tmp_path, "# locale: vi\nprovince,year,budget_contribution\nThanh Hóa,2020,1.5\n")
-    with pytest.raises(DataError, match="not a Vietnamese number") as caught:
+    with pytest.raises(DataError, match="not a number written the Vietnamese way") as caught:
         load(path)
     assert f"{path}:3" in str(caught.value)
 
@@ -244,37 +243,48 @@ GOOD_LONG = (
         (
             GOOD_LONG.replace("130", "abc"),
             DataError,
-            ":3, record 1 (Nam Định 2021), field 'observations.postal_revenue.value'",
-            "'abc' in column 'value' is not a number",
+            ":3, column 'value', record 1 (Nam Định 2021), "
+            "field 'observations.postal_revenue.value'",
+            "'abc' is not a number",
         ),
         (
             GOOD_LONG.replace("postal_revenue", "postal_revenu"),
             DataError,
-            ":3, record 1 (Nam Định 2021), field 'observations.postal_revenu'",
+            ":3, column 'indicator', record 1 (Nam Định 2021), field 'observations.postal_revenu'",
             "unknown indicator 'postal_revenu'.*did you mean: postal_revenue",
         ),
         (
             GOOD_LONG.replace("11,63", "70,63"),
             DataError,
-            ":2, record 1 (Nam Định 2021), field 'observations.dti'",
+            ":2, column 'indicator', record 1 (Nam Định 2021), field 'observations.dti'",
             "rank 70 is greater than",
         ),
         (
             GOOD_LONG.replace("Nam Định", "Nam Dihn"),
             UnknownProvinceError,
-            ":2, record 1 (Nam Dihn 2021), field 'province'",
+            ":2, column 'province', record 1 (Nam Dihn 2021), field 'province'",
             "unknown province 'Nam Dihn'",
         ),
         (
             GOOD_LONG + "Nam Định,2021,dti,,,12,63\n",
             DataError,
-            ":4, record 1 (Nam Định 2021)",
-            r"'dti' is given twice for this record \(also row 2\)",
+            ":4, column 'rank', record 1 (Nam Định 2021)",
+            r"'rank' of 'dti' is given twice for Nam Định 2021 \(also row 2\)",
         ),
-        (GOOD_LONG.replace(",2021,", ",twenty,", 1), DataError, ":2, field 'year'", "twenty"),
+        (
+            GOOD_LONG.replace(",2021,", ",twenty,", 1),
+            DataError,
+            ":2, column 'year'",
+            "'twenty' is not a number",
+        ),
         (GOOD_LONG.replace("province,year,", "province,"), DataError, ":1", r"column\(s\): year"),
         (GOOD_LONG.replace("yoy_pct", "yoy"), DataError, ":1", "unknown column 'yoy'"),
-        ("# a comment\n" + GOOD_LONG.replace("130", "x"), DataError, ":4, record 1", "'x'"),
+        (
+            "# a comment\n" + GOOD_LONG.replace("130", "x"),
+            DataError,
+            ":4, column 'value', record 1",
+            "'x'",
+        ),
         ("\n\n", DataError, ":1", "the table is empty"),
     ],
 )
@@ -294,7 +304,7 @@ def test_wide_rows_report_their_own_row(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match="rank 70") as caught:
         load(path)
-    assert f"{path}:3, record 2 (Bắc Giang 2022)" in str(caught.value)
+    assert f"{path}:3, column 'dti.rank', record 2 (Bắc Giang 2022)" in str(caught.value)
 
 
 def test_wide_column_with_an_unknown_field_is_refused(tmp_path: Path) -> None:
@@ -311,9 +321,10 @@ def test_xlsx_errors_count_rows_as_excel_shows_them(tmp_path: Path) -> None:
         ["Thanh Hóa", 2020, "sector_revenue", "3630 tỷ"],
     ]
     path = _workbook(tmp_path, {"Sheet": rows})
-    with pytest.raises(DataError, match="'3630 tỷ' in column 'value'") as caught:
+    with pytest.raises(DataError, match="'3630 tỷ' is not a number") as caught:
         load(path)
-    assert f"{path}:4, record 2 (Thanh Hóa 2020)" in str(caught.value)
+    where = f"{path}, sheet 'Sheet', cell D4 (row 4, column 'value'), record 2 (Thanh Hóa 2020)"
+    assert where in str(caught.value)
 
 
 def test_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
@@ -341,7 +352,7 @@ def test_dataframe_errors_number_rows_from_two(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match="unknown indicator") as caught:
         briefgen.load(frame)
-    assert "<DataFrame>:3, record 1 (Nam Định 2021)" in str(caught.value)
+    assert "<DataFrame>:3, column 'indicator', record 1 (Nam Định 2021)" in str(caught.value)
 
 
 def test_dataframe_with_keys_in_the_index_says_to_reset_it() -> None:

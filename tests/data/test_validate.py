@@ -260,5 +260,54 @@ def test_validate_reads_workbooks_and_names_the_sheet_row(
     code = main(["validate", str(path), "--sheet", "Số liệu"])
     out = capsys.readouterr().out
     assert code == 2
-    assert f"{path}:2, record 1 (Nam Định 2021)" in out
+    assert f"{path}, sheet 'Số liệu', cell D1 (row 1, column 'postal_revenu')" in out
     assert "unknown indicator 'postal_revenu'" in out
+
+
+# --------------------------------------------------------------------------- the library's report
+
+
+def test_validate_reports_every_unreadable_cell_of_a_table_in_one_run(tmp_path: Path) -> None:
+    import briefgen
+
+    path = tmp_path / "figures.csv"
+    path.write_text(
+        "province,year,indicator,value,rank,of\n"
+        "Nam Định,2021,postal_revenue,abc,,\n"
+        "Nam Định,2021,dti,,eleven,63\n"
+        "Thanh Hóa,2020,sector_revenue,3.630,,\n"
+        "Thanh Hóa,twenty,phone_subscribers,1,,\n"
+        "Bắc Giang,2022,phone_subscribers,1850000,,\n",
+        "utf-8",
+    )
+    report = briefgen.validate(path)
+    assert isinstance(report, briefgen.Report) and not report.ok
+    located = [(p.where.row, p.where.column, p.message) for p in report.errors]
+    assert located == [
+        (2, "value", "'abc' is not a number"),
+        (3, "rank", "'eleven' is not a number"),
+        (5, "year", "'twenty' is not a number"),
+    ], located
+    assert report.dataset is not None and len(report.dataset) == 3
+    assert str(report).endswith("3 error(s), 0 warning(s); 3 valid record(s)")
+
+
+def test_load_issues_warnings_through_the_warnings_module(tmp_path: Path) -> None:
+    import briefgen
+
+    text = (
+        HEAD
+        + _record("postal_revenue: {value: 100}", year="2020")
+        + _record("postal_revenue: {value: 110, yoy_pct: 8.3}")
+    )
+    path = _write(tmp_path, text)
+    with pytest.warns(briefgen.BriefgenWarning, match="reported growth 8.3% disagrees") as caught:
+        data = briefgen.load(path)
+    assert len(data) == 2
+    warning = caught[0].message
+    assert isinstance(warning, briefgen.BriefgenWarning)
+    assert warning.where.field == "observations.postal_revenue.yoy_pct"
+    assert str(warning).startswith(f"{path}:6, record 2 (Nam Định 2021)")
+    assert caught[0].filename == __file__
+    report = briefgen.validate(path)
+    assert report.ok and [p.severity for p in report] == ["warning"]
