@@ -80,9 +80,14 @@ class Config:
     style: m.TextStyle
     extends: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
+    archival: str | None = None
+    """PDF/A level of this template's PDFs ("2b", "1b"; ``None``: plain PDF)."""
 
 
 _CONFIG_KEYS = {"name", "description", "language", "entry", "page", "style", "values", "extends"}
+_CONFIG_KEYS |= {"archival"}
+_ARCHIVAL_LEVELS = {"2b": "2b", "1b": "1b", "a-2b": "2b", "a-1b": "1b"}
+"""Values of ``archival:`` in template.yaml (``false`` or ``none`` for plain PDF)."""
 _PAGE_KEYS = {"size", "orientation", "margins_mm", "number_pages", "number_first_page"}
 _MARGIN_KEYS = {"top", "bottom", "left", "right"}
 _STYLE_KEYS = {
@@ -245,6 +250,16 @@ def _config(folder: Path) -> Config:
     values = raw.get("values") or {}
     if not isinstance(values, dict):
         raise fail("'values' must be a mapping", "values")
+    archival_raw = raw.get("archival")
+    archival = None
+    if archival_raw not in (None, False) and str(archival_raw).lower() != "none":
+        archival = _ARCHIVAL_LEVELS.get(str(archival_raw).lower().removeprefix("pdf/"))
+        if archival is None:
+            raise fail(
+                f"unknown archival level '{archival_raw}'",
+                "archival",
+                "use 2b (PDF/A-2b), 1b (PDF/A-1b) or none",
+            )
     return Config(
         name=str(raw.get("name", folder.name)),
         description=str(raw.get("description", "")),
@@ -254,6 +269,7 @@ def _config(folder: Path) -> Config:
         style=style,
         extends=raw.get("extends"),
         values=values,
+        archival=archival,
     )
 
 
