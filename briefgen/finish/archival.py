@@ -131,10 +131,24 @@ def _is_signed(pdf: Any, pikepdf: Any) -> bool:
 
 
 def _transparency(pdf: Any, pikepdf: Any) -> str | None:
-    """Why the file has transparency PDF/A-1 forbids (soft masks, alpha, groups), or ``None``."""
+    """Why the file has transparency PDF/A-1 forbids (soft masks, alpha, groups), or ``None``.
+
+    Looks at every object, and inside each at the dictionaries it holds directly
+    (a page's resources often carry their graphics states inline).
+    """
     for obj in pdf.objects:
-        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-            continue
+        reason = _transparency_in(obj, pikepdf, depth=0)
+        if reason:
+            return reason
+    return None
+
+
+def _transparency_in(obj: Any, pikepdf: Any, depth: int) -> str | None:
+    if depth > 16:  # direct objects nest shallowly; stop at a pathological file
+        return None
+    if isinstance(obj, pikepdf.Array):
+        children = list(obj)
+    elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
         mask = obj.get("/SMask")
         if mask is not None and mask != pikepdf.Name.None_:
             return "an image or graphics state with a soft mask"
@@ -145,6 +159,14 @@ def _transparency(pdf: Any, pikepdf: Any) -> str | None:
         group = obj.get("/Group")
         if isinstance(group, pikepdf.Dictionary) and group.get("/S") == pikepdf.Name.Transparency:
             return "a transparency group"
+        children = list(obj.values())
+    else:
+        return None
+    for child in children:
+        if isinstance(child, (pikepdf.Dictionary, pikepdf.Array)) and not child.is_indirect:
+            reason = _transparency_in(child, pikepdf, depth + 1)
+            if reason:
+                return reason
     return None
 
 

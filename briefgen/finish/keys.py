@@ -189,21 +189,42 @@ def _cached_key_signer(key: Any, certificate: Any, chain: list[Any]) -> Any:
 # --------------------------------------------------------------------------- PKCS#11
 
 
-def _from_pkcs11(spec: KeySpec, pin: str | None) -> LoadedKey:
+_SESSIONS: dict[tuple[str | None, int | None, str | None], tuple[Any, str | None]] = {}
+"""Open token sessions of this process: a token is logged in once per process, so keys
+on one token (a person's and the body's) share its session."""
+
+
+def _session(spec: KeySpec, pin: str | None) -> Any:
+    """A session on the token of ``spec``, logged in with ``pin`` (opened once per process)."""
     from pkcs11 import exceptions as p11
     from pyhanko.config.pkcs11 import TokenCriteria
-    from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
-    from pyhanko.sign.general import SigningError
-    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+    from pyhanko.sign.pkcs11 import open_pkcs11_session
 
+    slot = (spec.module, spec.slot, spec.token)
     token = f"token '{spec.token}'" if spec.token else "the token"
-    try:
-        session = open_pkcs11_session(
-            str(spec.module),
-            slot_no=spec.slot,
-            token_criteria=TokenCriteria(label=spec.token) if spec.token else None,
-            user_pin=pin,
+    if slot in _SESSIONS:
+        session, logged_in_with = _SESSIONS[slot]
+        if pin != logged_in_with:  # the token accepted another PIN in this process
+            raise UsageError(
+                f"wrong PIN for {token}", spec.where, hint=f"the PIN is read from ${spec.pin_env}"
+            )
+        return session
+    if not Path(str(spec.module)).is_file():
+        raise UsageError(
+            f"PKCS#11 module '{spec.module}' not found",
+            spec.where,
+            hint="install the token's driver, or give the path of its .so",
         )
+    criteria = TokenCriteria(label=spec.token) if spec.token else None
+    try:
+        try:
+            session = open_pkcs11_session(
+                str(spec.module), slot_no=spec.slot, token_criteria=criteria, user_pin=pin
+            )
+        except p11.UserAlreadyLoggedIn:  # by another session of this process
+            session = open_pkcs11_session(
+                str(spec.module), slot_no=spec.slot, token_criteria=criteria
+            )
     except (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange):
         raise UsageError(
             f"wrong PIN for {token}", spec.where, hint=f"the PIN is read from ${spec.pin_env}"
@@ -217,11 +238,23 @@ def _from_pkcs11(spec: KeySpec, pin: str | None) -> LoadedKey:
                 spec.where,
                 hint="plug the token in, or check its label",
             ) from None
-        raise UsageError(f"{token}: {error or type(error).__name__}", spec.where) from None
+        raise UsageError(f"{token}: {str(error) or type(error).__name__}", spec.where) from None
     except (OSError, RuntimeError) as error:
         raise UsageError(
             f"cannot load the PKCS#11 module '{spec.module}': {error}", spec.where
         ) from None
+    _SESSIONS[slot] = (session, pin)
+    return session
+
+
+def _from_pkcs11(spec: KeySpec, pin: str | None) -> LoadedKey:
+    from pkcs11 import exceptions as p11
+    from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    token = f"token '{spec.token}'" if spec.token else "the token"
+    session = _session(spec, pin)
     signer = PKCS11Signer(
         session,
         key_label=spec.key_label,
@@ -233,7 +266,8 @@ def _from_pkcs11(spec: KeySpec, pin: str | None) -> LoadedKey:
         mechanism = signer.get_signature_mechanism_for_digest("sha256")
         probe = asyncio.run(signer.async_sign_raw(_PROBE, "sha256"))
     except (SigningError, p11.PKCS11Error) as error:
-        raise UsageError(f"{token}, key '{spec.key_label}': {error}", spec.where) from None
+        reason = str(error) or type(error).__name__
+        raise UsageError(f"{token}, key '{spec.key_label}': {reason}", spec.where) from None
     if not _verifies(probe, certificate, mechanism):
         raise UsageError(
             f"the key '{spec.key_label}' on {token} does not match its certificate",
