@@ -295,9 +295,14 @@ class Signer:
             ),
         )
         pdf_signer.signing_time = moment or dt.datetime.now(VIETNAM_TIME).replace(microsecond=0)
+        # pyHanko sizes the signature's room by signing once for nothing; the size is the
+        # same for every brief a key signs without a timestamp, so it is measured once.
+        sized = (spec, self._pins[spec]) if url is None else None
         try:
             with _quiet_rounding():
-                output = pdf_signer.sign_pdf(_open(data, where))
+                output = pdf_signer.sign_pdf(
+                    _open(data, where), bytes_reserved=_RESERVED.get(sized) if sized else None
+                )
         except TimestampRequestError as error:
             raise OutputError(
                 f"the timestamp server did not answer: {error}", self.config.at("timestamp_url")
@@ -305,6 +310,8 @@ class Signer:
         except SigningError as error:
             raise UsageError(f"cannot sign: {error}", where) from None
         signed: bytes = output.getvalue()
+        if sized is not None and sized not in _RESERVED:
+            _RESERVED[sized] = _reserved_bytes(signed)
         return signed
 
 
@@ -349,6 +356,18 @@ def _fill_layout() -> Any:
 
 def _unique(specs: Iterable[KeySpec]) -> list[KeySpec]:
     return list(dict.fromkeys(specs))
+
+
+_RESERVED: dict[tuple[KeySpec, str | None] | None, int] = {}
+"""Room (hex digits) pyHanko reserved for a key's signature, per process."""
+
+
+def _reserved_bytes(signed: bytes) -> int:
+    """The room reserved for the last signature of ``signed``: its /Contents, in hex digits."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    last = PdfFileReader(io.BytesIO(signed)).embedded_signatures[-1]
+    return 2 * len(last.sig_object.raw_get("/Contents").original_bytes)
 
 
 def _refuse_draft(record: PdfLayout, where: Location) -> None:
@@ -432,10 +451,63 @@ def _vietnam_time_signer() -> type:
     return _VietnamTimeSigner
 
 
-def _image_content(image: SignImage) -> Any:
-    from pyhanko.pdf_utils.images import PdfImage
+@functools.lru_cache(maxsize=8)
+def _image_streams(data: bytes) -> tuple[int, int, bytes, bytes]:
+    """(width, height, Flate-compressed RGB, Flate-compressed alpha) of a PNG, made once:
+    every signature embeds the same picture, and compressing it is most of its cost."""
+    import zlib
 
-    return PdfImage(image.pillow())
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as picture:
+        rgba = picture.convert("RGBA")
+    alpha = rgba.getchannel("A")
+    rgb = rgba.convert("RGB")
+    return rgba.width, rgba.height, zlib.compress(rgb.tobytes()), zlib.compress(alpha.tobytes())
+
+
+def _image_content(image: SignImage) -> Any:
+    """The picture as pyHanko appearance content: an RGB image with its alpha as soft mask."""
+    from pyhanko.pdf_utils import content, generic
+    from pyhanko.pdf_utils.layout import BoxConstraints
+
+    width, height, rgb, alpha = _image_streams(image.data)
+    number: Any = generic.NumberObject  # untyped constructor
+
+    def picture(colour_space: str, data: bytes, extra: dict[str, Any]) -> Any:
+        entries = {
+            "/Type": "/XObject",
+            "/Subtype": "/Image",
+            "/Width": width,
+            "/Height": height,
+            "/ColorSpace": colour_space,
+            "/BitsPerComponent": 8,
+            "/Filter": "/FlateDecode",
+        }
+        dictionary: dict[Any, Any] = {
+            generic.pdf_name(key): (
+                generic.pdf_name(value) if isinstance(value, str) else number(value)
+            )
+            for key, value in entries.items()
+        }
+        dictionary.update(extra)
+        return generic.StreamObject(dictionary, encoded_data=data)
+
+    class _Picture(content.PdfContent):
+        def render(self) -> bytes:
+            writer = self._ensure_writer
+            mask = writer.add_object(picture("/DeviceGray", alpha, {}))
+            reference = writer.add_object(
+                picture("/DeviceRGB", rgb, {generic.pdf_name("/SMask"): mask})
+            )
+            self.set_resource(
+                category=content.ResourceType.XOBJECT,
+                name=generic.pdf_name("/BriefgenPicture"),
+                value=reference,
+            )
+            return b"q %g 0 0 %g 0 0 cm /BriefgenPicture Do Q" % (width, height)
+
+    return _Picture(box=BoxConstraints(width=width, height=height))
 
 
 def _stamp_pdf(lines: list[str]) -> Any:
