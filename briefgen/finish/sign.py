@@ -308,6 +308,9 @@ class Signer:
                 f"the timestamp server did not answer: {error}", self.config.at("timestamp_url")
             ) from None
         except SigningError as error:
+            if sized in _RESERVED and "larger than expected" in str(error):
+                del _RESERVED[sized]  # measured too small after all: measure again
+                return self._sign_field(data, spec, field, page, box, content, where, moment)
             raise UsageError(f"cannot sign: {error}", where) from None
         signed: bytes = output.getvalue()
         if sized is not None and sized not in _RESERVED:

@@ -87,9 +87,6 @@ _RECIPIENTS_PT: Final = 11.0
 _SIGNATURE_GAP_LINES: Final = 3
 """Empty lines between the signer's title and name: room for signature and seal."""
 
-_SINGLE_LINE_EM_DOCX: Final = 1.15
-"""Height of a single-spaced Times New Roman line in ems."""
-
 _GRID_TABLE_STYLE: Final = "Table Grid"
 """The template's table style with single black borders on every cell."""
 _TABLE_CELL_SPACE_PT: Final = 2.0
@@ -139,6 +136,8 @@ def write(document: m.Document) -> bytes:
 
 _DRAFT_BORDER_EIGHTHS: Final = 8
 """Border of the draft mark's box: 1 pt, as in the PDF."""
+_SINGLE_LINE_EM_DOCX: Final = 1.15
+"""Height of a single-spaced Times New Roman line in ems."""
 
 
 def _mark_draft(target: DocxDocument, document: m.Document) -> None:

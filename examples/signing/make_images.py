@@ -35,7 +35,9 @@ def signature(width: int = 520, height: int = 260) -> Image.Image:
             size = max(1, round(thickness * pressure * SCALE))
             draw.line([points[index], points[index + 1]], fill=(*BLUE, 255), width=size)
             x, y = points[index + 1]
-            draw.ellipse([x - size / 2, y - size / 2, x + size / 2, y + size / 2], fill=(*BLUE, 255))
+            draw.ellipse(
+                [x - size / 2, y - size / 2, x + size / 2, y + size / 2], fill=(*BLUE, 255)
+            )
 
     # The name: a row of loops (a prolate cycloid), rising slightly to the right.
     name = []
@@ -89,17 +91,23 @@ def seal(diameter: int = 460) -> Image.Image:
     draw = ImageDraw.Draw(image)
     c = n / 2
     ring = (*RED, 255)
-    draw.ellipse([6 * SCALE, 6 * SCALE, n - 6 * SCALE, n - 6 * SCALE], outline=ring, width=11 * SCALE)
+    draw.ellipse(
+        [6 * SCALE, 6 * SCALE, n - 6 * SCALE, n - 6 * SCALE], outline=ring, width=11 * SCALE
+    )
     inner = 0.62 * c
     draw.ellipse([c - inner, c - inner, c + inner, c + inner], outline=ring, width=4 * SCALE)
     _arc_text(image, "CƠ QUAN MẪU · BRIEFGEN", 0.81 * c, 40 * SCALE, top=True)
     _arc_text(image, "TỈNH MẪU", 0.81 * c, 40 * SCALE, top=False)
     r = 0.2 * c
     star = [
-        (c + (r if k % 2 == 0 else r * 0.4) * math.cos(-math.pi / 2 + k * math.pi / 5),
-         c - 0.16 * c + (r if k % 2 == 0 else r * 0.4) * math.sin(-math.pi / 2 + k * math.pi / 5))
+        (
+            c + (r if k % 2 == 0 else r * 0.4) * math.cos(-math.pi / 2 + k * math.pi / 5),
+            c
+            - 0.16 * c
+            + (r if k % 2 == 0 else r * 0.4) * math.sin(-math.pi / 2 + k * math.pi / 5),
+        )
         for k in range(10)
-    ]  # fmt: skip
+    ]
     draw.polygon(star, fill=ring)
     draw.text((c, c + 0.24 * c), "MẪU", font=_bold_font(58 * SCALE), fill=ring, anchor="mm")
     # Stamp ink is uneven: thin it here and there, as a real impression is.
@@ -109,7 +117,9 @@ def seal(diameter: int = 460) -> Image.Image:
     for _ in range(900):
         x, y = rng.uniform(0, n), rng.uniform(0, n)
         radius = rng.uniform(2, 6) * SCALE
-        speckle_draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=rng.randint(150, 230))
+        speckle_draw.ellipse(
+            [x - radius, y - radius, x + radius, y + radius], fill=rng.randint(150, 230)
+        )
     image.putalpha(ImageChops.darker(image.getchannel("A"), speckle))
     return image.resize((diameter, diameter), Image.Resampling.LANCZOS)
 

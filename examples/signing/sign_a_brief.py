@@ -63,10 +63,13 @@ def make_demo_key(path: Path, password: str = "demo") -> None:
     )
     path.write_bytes(
         pkcs12.serialize_key_and_certificates(
-            b"demo", key, certificate, None,
+            b"demo",
+            key,
+            certificate,
+            None,
             serialization.BestAvailableEncryption(password.encode()),
         )
-    )  # fmt: skip
+    )
 
 
 def picture(pdf: Path, target: Path) -> None:
@@ -80,10 +83,21 @@ def picture(pdf: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stem = Path(tmp) / "page"
         subprocess.run(
-            ["pdftoppm", "-png", "-r", str(dpi), "-f", str(block.page + 1), "-l",
-             str(block.page + 1), "-singlefile", str(pdf), str(stem)],
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                str(dpi),
+                "-f",
+                str(block.page + 1),
+                "-l",
+                str(block.page + 1),
+                "-singlefile",
+                str(pdf),
+                str(stem),
+            ],
             check=True,
-        )  # fmt: skip
+        )
         scale = dpi / 72
         page = Image.open(stem.with_suffix(".png"))
         top = (layout.page_size[1] - block.column.y1 - 12) * scale

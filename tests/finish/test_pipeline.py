@@ -129,3 +129,34 @@ def test_a_signer_survives_pickling_for_other_processes(pki: Pki, pin: str, tmp_
     signer = Signer.from_config(p12_config(tmp_path, pki))
     copy = pickle.loads(pickle.dumps(signer))
     assert copy.room_mm() == signer.room_mm()
+
+
+def test_a_reserved_room_found_too_small_is_measured_again(
+    pki: Pki, pin: str, brief: briefgen.Document, tmp_path: Path
+) -> None:
+    from briefgen.finish import sign as signing
+
+    signer = Signer.from_config(p12_config(tmp_path, pki))
+    spec = signer.config.signer_key
+    assert spec is not None
+    signing._RESERVED[(spec, "1234")] = 64  # far too small for any signature
+    data = brief.to_bytes("pdf", sign=signer)
+    assert [s.bottom_line for s in validate(data, pki)] == [True, True]
+    assert signing._RESERVED[(spec, "1234")] > 64
+
+
+@pytest.mark.parametrize(
+    ("module", "extra", "call"),
+    [
+        ("pikepdf", "archival", lambda brief: brief.to_bytes("pdf", archival="2b")),
+        ("pyhanko.sign", "sign", lambda brief: brief.to_bytes("pdf", sign_fields=True)),
+    ],
+)
+def test_a_missing_extra_is_named_with_how_to_install_it(
+    module: str, extra: str, call: object, brief: briefgen.Document, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed: import fails
+    with pytest.raises(UsageError, match=rf"pip install 'briefgen\[{extra}\]'"):
+        call(brief)  # type: ignore[operator]
