@@ -5,6 +5,8 @@
 >>> brief = briefgen.build(data, province="Nam Định", year=2021)
 >>> brief.save("out/nam-dinh-2021.pdf")
 >>> report = briefgen.render_batch(data, year=2021, out_dir="briefs")
+>>> signer = briefgen.Signer.from_config("signing.yaml")    # PIN from $BRIEFGEN_SIGN_PIN
+>>> brief.save("out/nam-dinh-2021.pdf", sign=signer, archival="2b")
 
 The public names are imported on first use, so ``import briefgen`` is cheap and
 a process that only draws charts or formats numbers never loads the template
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from briefgen.data.dataset import Dataset
     from briefgen.data.validate import Report
     from briefgen.document import Document
+    from briefgen.finish.pipeline import sign_file as sign
+    from briefgen.finish.sign import Signer
 
 __version__ = "0.1.0"
 
@@ -48,10 +52,14 @@ _PUBLIC = {
     "BatchReport": "briefgen.batch",
     "Dataset": "briefgen.data.dataset",
     "Document": "briefgen.document",
+    "Signer": "briefgen.finish.sign",
+    "sign": "briefgen.finish.pipeline",
 }
+_ALIASES = {"sign": "sign_file"}
+"""Public name → its name in the module that defines it."""
 _SUBMODULES = frozenset(
-    {"api", "batch", "charts", "cli", "data", "document", "files", "fonts", "model", "text",
-     "template", "writers"}
+    {"api", "batch", "charts", "cli", "data", "document", "files", "finish", "fonts", "model",
+     "text", "template", "writers"}
 )  # fmt: skip
 
 __all__ = [
@@ -65,6 +73,7 @@ __all__ = [
     "OutputError",
     "RecordNotFoundError",
     "Report",
+    "Signer",
     "TemplateError",
     "UnknownProvinceError",
     "UsageError",
@@ -74,13 +83,14 @@ __all__ = [
     "load",
     "new_workbook",
     "render_batch",
+    "sign",
     "validate",
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name in _PUBLIC:
-        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        value = getattr(importlib.import_module(_PUBLIC[name]), _ALIASES.get(name, name))
     elif name in _SUBMODULES:
         value = importlib.import_module(f"briefgen.{name}")
     else:

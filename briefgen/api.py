@@ -88,11 +88,14 @@ def build(
     province: str,
     year: int,
     template: str | Path | Template = "official",
+    *,
+    draft: bool = False,
 ) -> Document:
     """Render the brief of ``province`` in ``year`` with ``template``.
 
     ``province`` may be any spelling or the code ("Thanh Hoá", "38").
     ``template`` is a built-in name, a template folder, or a loaded template.
+    ``draft``: mark every page "DỰ THẢO"; a draft cannot be signed.
     Charts are drawn here, once, and shared by every output format.
     """
     if not isinstance(dataset, Dataset):
@@ -106,4 +109,6 @@ def build(
     context = build_context(dataset, entry, loaded.language, loaded.config.report)
     model = charts.draw_charts(loaded.render(context))
     name = brief_name(entry.unit.slug, year, loaded.name, "x").rsplit(".", 1)[0]
-    return Document(**{f.name: getattr(model, f.name) for f in fields(model)}, name=name)
+    parts = {f.name: getattr(model, f.name) for f in fields(model)}
+    parts["draft"] = bool(draft)
+    return Document(**parts, name=name, archival=loaded.config.archival)

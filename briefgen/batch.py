@@ -12,6 +12,9 @@ into one folder, with a ``manifest.json`` saying what was made from what.
   keeps templates, fonts and the DOCX base document in its own caches.
 - Charts are shared by the workers through a temporary folder for the batch,
   so a chart several briefs show is drawn once (:func:`charts.use_disk_cache`).
+- Finishing (:mod:`briefgen.finish`): workers make drafts, empty signature
+  fields and PDF/A; signing happens in the calling process only, as results
+  come in, so keys, tokens and PINs never reach a worker (nor a remote one).
 - ``skip_existing`` re-renders only what the manifest of an earlier run does
   not vouch for: a file is kept when it exists, its SHA-256 matches the
   manifest, and input, template and briefgen version are unchanged.  The
@@ -33,13 +36,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefgen import __version__, writers
 from briefgen.data.dataset import Dataset
 from briefgen.errors import BriefgenError, OutputError, UsageError
 from briefgen.files import inside, remove_stale, write_atomic
 from briefgen.text import slugify
+
+if TYPE_CHECKING:
+    from briefgen.finish.pipeline import Archival
+    from briefgen.finish.sign import Signer
 
 DEFAULT_PATTERN = "{code}-{slug}-{year}-{template}.{ext}"
 """Output file names; fields: code, slug, name, year, template, ext."""
@@ -93,6 +100,36 @@ class BatchReport:
 
 
 @dataclass(frozen=True)
+class _Finishing:
+    """What a batch does to each brief besides writing it (picklable, no keys).
+
+    ``room_mm``: room the writer leaves for the signature images; ``signed``:
+    the calling process signs each PDF the worker returns.
+    """
+
+    draft: bool = False
+    archival: str | None = None
+    sign_fields: bool | float = False
+    room_mm: float | None = None
+    signed: bool = False
+
+    @property
+    def pdf_active(self) -> bool:
+        return bool(self.archival or self.sign_fields or self.room_mm)
+
+    def stamp(self) -> dict[str, Any] | None:
+        """What the manifest records, so that ``skip_existing`` never keeps a differently
+        finished file (``None`` when nothing is done)."""
+        parts = {
+            "draft": self.draft,
+            "archival": self.archival,
+            "sign_fields": self.sign_fields,
+            "signed": self.signed,
+        }
+        return {k: v for k, v in parts.items() if v} or None
+
+
+@dataclass(frozen=True)
 class _Job:
     code: str
     province: str
@@ -109,6 +146,7 @@ class _Job:
     """(format, sha256) of files an earlier run made that may be kept."""
     chart_cache: str | None = None
     """The batch's chart folder, shared by its workers."""
+    finishing: _Finishing = _Finishing()
 
 
 @dataclass(frozen=True)
@@ -119,6 +157,8 @@ class _Result:
     failure: str | None = None
     charts: tuple[int, int] = (0, 0)
     """Charts drawn and reused for this province."""
+    unsigned: tuple[tuple[str, str, bytes], ...] = ()
+    """(format, name, bytes) of PDFs the calling process signs and writes."""
 
 
 Progress = Callable[[int, int, "_Result"], None]
@@ -179,6 +219,8 @@ def _render(job: _Job) -> _Result:
         out = Path(job.out_dir)
         keep = dict(job.keep)
         written: list[Written] = []
+        unsigned: list[tuple[str, str, bytes]] = []
+        finishing = job.finishing
         document = None
         for fmt in job.formats:
             name = file_name(
@@ -198,15 +240,50 @@ def _render(job: _Job) -> _Result:
                     )
                     continue
             if document is None:
-                document = build(dataset, job.code, job.year, job.template)
-            data = document.to_bytes(fmt)
+                document = build(dataset, job.code, job.year, job.template, draft=finishing.draft)
+            data = _brief_bytes(document, fmt, finishing)
+            if fmt == "pdf" and finishing.signed:
+                unsigned.append((fmt, name, data))
+                continue
             write_atomic(target, data)
             written.append(Written(job.code, job.province, fmt, name, _sha256(data), len(data)))
-        return _Result(job.code, job.province, tuple(written))
+        return _Result(job.code, job.province, tuple(written), unsigned=tuple(unsigned))
     except BriefgenError as error:
         return _Result(job.code, job.province, failure=" | ".join(str(error).splitlines()))
     except Exception as error:  # one province's bug must not stop the batch
         return _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
+
+
+def _brief_bytes(document: Any, fmt: str, finishing: _Finishing) -> bytes:
+    """One format of a brief, finished as the batch asks (not signed: the parent signs)."""
+    if fmt != "pdf" or not finishing.pdf_active:
+        data: bytes = document.to_bytes(fmt, archival=False)
+        return data
+    from briefgen.finish.pipeline import finish_pdf, with_room
+
+    return finish_pdf(
+        with_room(document, finishing.room_mm),
+        archival=finishing.archival,
+        sign_fields=finishing.sign_fields,
+    )
+
+
+def _sign_results(result: _Result, signer: Signer | None, out: Path) -> _Result:
+    """Sign and write the PDFs a worker returned unsigned; a failure is the province's."""
+    if not result.unsigned or signer is None:
+        return result
+    written = list(result.written)
+    try:
+        for fmt, name, data in result.unsigned:
+            signed = signer.sign(data, source=name)
+            write_atomic(inside(out, name), signed)
+            written.append(
+                Written(result.code, result.province, fmt, name, _sha256(signed), len(signed))
+            )
+    except BriefgenError as error:
+        reason = " | ".join(str(error).splitlines())
+        return _Result(result.code, result.province, failure=reason, charts=result.charts)
+    return replace(result, written=tuple(written), unsigned=())
 
 
 def render_batch(
@@ -221,14 +298,22 @@ def render_batch(
     progress: Progress | None = None,
     pattern: str = DEFAULT_PATTERN,
     skip_existing: bool = False,
+    *,
+    sign: Signer | None = None,
+    archival: Archival = None,
+    draft: bool = False,
+    sign_fields: bool | float = False,
 ) -> BatchReport:
     """Render the brief of every province of ``year`` (or of ``provinces``) in each format.
 
     ``executor``: any :class:`concurrent.futures.Executor` (a thread pool, a
     dask ``Client.get_executor()``…); ``None`` means a process pool of
     ``workers`` processes (``None``: one per core).  ``progress`` is called
-    after each province.  Returns a :class:`BatchReport`; failures are
-    reported, not raised, except for bad arguments (:class:`UsageError`).
+    after each province.  PDF finishing as for ``Document.to_bytes``:
+    ``sign`` (a :class:`briefgen.Signer`; signing happens in this process),
+    ``archival`` (``None``: the template's setting), ``sign_fields``;
+    ``draft`` marks every brief "DỰ THẢO".  Returns a :class:`BatchReport`;
+    failures are reported, not raised, except for bad arguments (:class:`UsageError`).
     """
     if isinstance(year, bool) or not isinstance(year, int):
         raise UsageError(f"year must be an integer, not {year!r}")
@@ -243,6 +328,7 @@ def render_batch(
     from briefgen.template.env import load_template
 
     loaded = load_template(template)  # a bad template fails once, here
+    finishing = _finishing(loaded.config.archival, sign, archival, draft, sign_fields)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -261,7 +347,13 @@ def render_batch(
         )
     blob = pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL)
     digest = dataset.digest or _sha256(blob)
-    stamp = {"input_sha256": digest, "template": loaded.name, "briefgen": __version__}
+    stamp: dict[str, Any] = {
+        "input_sha256": digest,
+        "template": loaded.name,
+        "briefgen": __version__,
+    }
+    if finishing.stamp() is not None:
+        stamp["finish"] = finishing.stamp()
     previous = _previous_files(out, stamp) if skip_existing else {}
     try:
         chart_cache: str | None = tempfile.mkdtemp(prefix="briefgen-charts-")
@@ -281,6 +373,7 @@ def render_batch(
             dataset=blob,
             keep=tuple((f, sha) for f in chosen_formats if (sha := previous.get((unit.code, f)))),
             chart_cache=chart_cache,
+            finishing=finishing,
         )
         for unit in entries
     ]
@@ -288,6 +381,7 @@ def render_batch(
     results: list[_Result] = []
 
     def record(result: _Result) -> None:
+        result = _sign_results(result, sign, out)
         results.append(result)
         _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, complete=False)
         if progress is not None:
@@ -324,6 +418,34 @@ def render_batch(
     )
 
 
+def _finishing(
+    template_archival: str | None,
+    sign: Signer | None,
+    archival: Archival,
+    draft: bool,
+    sign_fields: bool | float,
+) -> _Finishing:
+    """The batch's finishing, checked before any work (a draft is never signed)."""
+    if sign is None and not (archival or template_archival or draft or sign_fields):
+        return _Finishing()
+    from briefgen.finish.pipeline import SIGN_FIELDS_SIGNATURE_MM, resolve_archival
+    from briefgen.finish.placement import room_mm
+
+    if sign is not None and draft:
+        raise UsageError("a draft (DỰ THẢO) cannot be signed", hint="drop --draft to sign")
+    room = sign.room_mm() if sign is not None else None
+    if sign is None and sign_fields:
+        seal = 36.0 if sign_fields is True else float(sign_fields)
+        room = room_mm(SIGN_FIELDS_SIGNATURE_MM[1], seal)
+    return _Finishing(
+        draft=draft,
+        archival=resolve_archival(archival, template_archival),
+        sign_fields=False if sign is not None else sign_fields,
+        room_mm=room,
+        signed=sign is not None,
+    )
+
+
 def _as_completed(futures: Iterable[Future[_Result]]) -> Iterable[Future[_Result]]:
     from concurrent.futures import as_completed
 
@@ -355,6 +477,8 @@ def _previous_files(out: Path, stamp: dict[str, str]) -> dict[tuple[str, str], s
         return {}
     if any(data.get(key) != value for key, value in stamp.items()):
         return {}
+    if data.get("finish") != stamp.get("finish"):
+        return {}  # made signed, archival or as a draft: not what is asked now
     return {
         (item["code"], item["format"]): item["sha256"]
         for item in data.get("files", [])

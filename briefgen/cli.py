@@ -60,23 +60,104 @@ def _formats(raw: str) -> tuple[str, ...]:
 
 
 def _render_one(
-    dataset: Dataset, province: str, year: int, template: str, formats: Sequence[str], out: Path
+    dataset: Dataset,
+    province: str,
+    year: int,
+    template: str,
+    formats: Sequence[str],
+    out: Path,
+    finish: dict[str, Any] | None = None,
 ) -> list[Path]:
+    """Render one brief; ``finish``: PDF options of ``Document.to_bytes`` and ``draft``."""
+    options = dict(finish or {})
+    draft = bool(options.pop("draft", False))
     loaded = load_template(template)
-    document = build(dataset, province, year, loaded)
+    document = build(dataset, province, year, loaded, draft=draft)
     entry = dataset.entry(province, year)
     written: list[Path] = []
     for fmt in formats:
         name = brief_name(entry.unit.slug, year, loaded.name, fmt)
-        written.append(write_atomic(inside(out, name), document.to_bytes(fmt)))
+        data = document.to_bytes(fmt, **options) if fmt == "pdf" else document.to_bytes(fmt)
+        written.append(write_atomic(inside(out, name), data))
     return written
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
     dataset = _load(args)
     formats = _formats(args.format)
+    finish = _finish(args, formats)
     for path in _render_one(
-        dataset, args.province, args.year, args.template, formats, Path(args.out)
+        dataset, args.province, args.year, args.template, formats, Path(args.out), finish
+    ):
+        print(path)
+    return EXIT_OK
+
+
+def _finish_options(parser: argparse.ArgumentParser) -> None:
+    """Options that finish the PDF: signing, signature fields, archival, draft."""
+    parser.add_argument(
+        "--sign", metavar="CONFIG", help="sign each PDF (Decree 30) with a signing configuration"
+    )
+    parser.add_argument(
+        "--sign-fields",
+        nargs="?",
+        const=True,
+        default=False,
+        type=float,
+        metavar="SEAL_MM",
+        help="reserve empty signature fields at boxes 7c and 8 (seal diameter, default 36)",
+    )
+    parser.add_argument(
+        "--archival",
+        nargs="?",
+        const="2b",
+        choices=("2b", "1b"),
+        help="write PDF/A: 2b (default) or 1b",
+    )
+    parser.add_argument("--draft", action="store_true", help='mark every page "DỰ THẢO"')
+
+
+def _finish(args: argparse.Namespace, formats: Sequence[str]) -> dict[str, Any]:
+    """The finishing options given, checked before anything is rendered."""
+    pdf_only = [name for name in ("sign", "archival") if getattr(args, name)]
+    if args.sign_fields:
+        pdf_only.append("sign_fields")
+    if pdf_only and "pdf" not in formats:
+        flags = ", ".join("--" + name.replace("_", "-") for name in pdf_only)
+        raise UsageError(f"{flags} apply to PDF, and --format has no pdf")
+    if args.sign and args.draft:
+        raise UsageError("a draft (DỰ THẢO) cannot be signed", hint="drop --draft or --sign")
+    options: dict[str, Any] = {"draft": args.draft, "sign_fields": args.sign_fields}
+    if args.archival:
+        options["archival"] = args.archival
+    if args.sign:
+        from briefgen.finish.sign import Signer
+
+        options["sign"] = Signer.from_config(args.sign)  # PIN, keys and images checked now
+    return options
+
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    from briefgen.finish.pipeline import sign_files
+    from briefgen.finish.sign import Signer
+
+    if args.number is not None and not args.attachment:
+        raise UsageError("--number is for attachments", hint="add --attachment")
+    if args.attachment and not args.number:
+        raise UsageError(
+            "an attachment's signature shows the document's number and symbol",
+            hint="add --number, e.g. --number 05/BC-STTTT",
+        )
+    out = None
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot create the output folder: {error.strerror}") from None
+    signer = Signer.from_config(args.config)
+    for path in sign_files(
+        args.files, signer, out=out, attachment=args.attachment, number=args.number
     ):
         print(path)
     return EXIT_OK
@@ -213,16 +294,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     provinces = (
         [p.strip() for p in args.provinces.split(",") if p.strip()] if args.provinces else None
     )
+    formats = _formats(args.format)
     return _run_batch(
         _load(args),
         year=args.year,
         template=args.template,
-        formats=_formats(args.format),
+        formats=formats,
         out_dir=args.out,
         provinces=provinces,
         workers=args.workers,
         pattern=args.pattern or DEFAULT_PATTERN,
         skip_existing=args.skip_existing,
+        **_finish(args, formats),
     )
 
 
@@ -281,6 +364,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--format", default="pdf,docx", help="comma-separated: pdf,docx")
     render.add_argument("--out", default="briefs", help="output folder (default: briefs)")
     _data_options(render)
+    _finish_options(render)
     render.set_defaults(handler=_cmd_render)
 
     batch = commands.add_parser(
@@ -302,7 +386,26 @@ def _parser() -> argparse.ArgumentParser:
         help="keep files an earlier run made from the same input (checked by SHA-256)",
     )
     _data_options(batch)
+    _finish_options(batch)
     batch.set_defaults(handler=_cmd_batch)
+
+    sign = commands.add_parser(
+        "sign",
+        help="sign PDFs of briefs as Decree 30 lays signatures out (or an attachment)",
+        description="Sign briefs rendered by briefgen at boxes 7c and 8, in place or into --out. "
+        "The PIN or password comes from the environment variable the configuration names "
+        "(default BRIEFGEN_SIGN_PIN) or a prompt, never from an option. See docs/signing.md.",
+    )
+    sign.add_argument("files", nargs="+", metavar="FILE", help="PDF files to sign")
+    sign.add_argument("--config", required=True, help="signing configuration (YAML)")
+    sign.add_argument("--out", help="folder for the signed files (default: sign in place)")
+    sign.add_argument(
+        "--attachment",
+        action="store_true",
+        help="sign as an attachment in a separate file: the body's signature at the top right",
+    )
+    sign.add_argument("--number", help="the document's number and symbol, for --attachment")
+    sign.set_defaults(handler=_cmd_sign)
 
     check = commands.add_parser(
         "validate",

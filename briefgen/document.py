@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefgen import model as m
 from briefgen import writers
-from briefgen.errors import OutputError
+from briefgen.errors import OutputError, UsageError
 from briefgen.files import write_atomic
+
+if TYPE_CHECKING:
+    from briefgen.finish.pipeline import Archival
+    from briefgen.finish.sign import Signer
 
 
 @dataclass(frozen=True)
@@ -16,20 +21,62 @@ class Document(m.Document):
     """A rendered brief: the immutable model with ``save`` and ``to_bytes``.
 
     ``name`` is the default file stem (``"nam-dinh-2021-official"``) used when
-    :meth:`save` is given a folder.
+    :meth:`save` is given a folder.  ``archival``: the template's archival
+    setting ("2b", "1b"; ``None`` for none), used when a PDF is made without
+    an explicit ``archival=``.
     """
 
     name: str = "brief"
+    archival: str | None = None
 
-    def to_bytes(self, fmt: str) -> bytes:
-        """The document in format ``fmt`` ("pdf" or "docx")."""
-        return writers.render(self, fmt)
+    def to_bytes(
+        self,
+        fmt: str,
+        *,
+        sign: Signer | None = None,
+        archival: Archival = None,
+        sign_fields: bool | float = False,
+    ) -> bytes:
+        """The document in format ``fmt`` ("pdf" or "docx").
 
-    def save(self, path: str | Path, fmt: str | None = None) -> Path:
+        PDF only: ``sign`` signs it as Decree 30 lays signatures out (a
+        :class:`briefgen.Signer`); ``archival`` makes it PDF/A ("2b", "1b",
+        ``True`` for 2b, ``False`` for none; ``None``: the template's setting);
+        ``sign_fields`` reserves empty signature fields at boxes 7c and 8
+        (``True``, or the seal's diameter in mm).
+        """
+        chosen = fmt.lower().lstrip(".")
+        if chosen != "pdf":
+            if sign is not None or sign_fields or archival:
+                raise UsageError(
+                    f"signing, signature fields and archival apply to PDF, not {chosen.upper()}"
+                )
+            return writers.render(self, chosen)
+        from briefgen.finish.pipeline import resolve_archival
+
+        part = resolve_archival(archival, self.archival)
+        if sign is None and part is None and not sign_fields:
+            return writers.render(self, chosen)
+        from briefgen.finish.pipeline import finish_pdf
+
+        return finish_pdf(self, sign=sign, archival=part, sign_fields=sign_fields)
+
+    def save(
+        self,
+        path: str | Path,
+        fmt: str | None = None,
+        *,
+        sign: Signer | None = None,
+        archival: Archival = None,
+        sign_fields: bool | float = False,
+    ) -> Path:
         """Write the document to ``path``, the format taken from its suffix.
 
         If ``path`` is an existing folder, the file is ``<folder>/<name>.<fmt>``
-        (``fmt`` then defaults to PDF).  The write is atomic.  Returns the path.
+        (``fmt`` then defaults to PDF).  ``sign``, ``archival`` and
+        ``sign_fields`` as for :meth:`to_bytes`.  The write is atomic: on any
+        error (a wrong PIN, an expired certificate) no file is written.
+        Returns the path.
         """
         target = Path(path)
         if target.is_dir():
@@ -40,8 +87,14 @@ class Document(m.Document):
                 f"cannot tell the format of '{target}'",
                 hint=f"add a suffix ({', '.join(writers.formats())}) or pass fmt=",
             )
-        data = self.to_bytes(chosen)
+        data = self.to_bytes(chosen, sign=sign, archival=archival, sign_fields=sign_fields)
         return write_atomic(target, data)
+
+    def as_draft(self, draft: bool = True) -> Document:
+        """A copy marked "DỰ THẢO" on every page (``draft=False``: unmarked)."""
+        from dataclasses import replace
+
+        return replace(self, draft=draft)
 
     def dump(self) -> str:
         """The stable text dump of the model (for golden tests and debugging)."""

@@ -498,6 +498,8 @@ class Signature:
     ``recipients``: lines of the "Nơi nhận:" list (empty for none), printed
     after ``recipients_label``.  ``authority``: "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"
     lines; ``name``: the signer, printed after a gap for the signature.
+    ``room_mm``: height of that gap (``None``: the writer's default); signing
+    widens it so that a seal at its real size fits without covering text.
     """
 
     authority: tuple[Inlines, ...]
@@ -505,10 +507,13 @@ class Signature:
     recipients: tuple[Inlines, ...] = ()
     recipients_label: Inlines = ()
     left_width: float = 0.45
+    room_mm: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.2 <= self.left_width <= 0.8:
             raise ValueError("signature left_width must be between 0.2 and 0.8")
+        if self.room_mm is not None and not 5 <= self.room_mm <= 120:
+            raise ValueError("signature room_mm must be between 5 and 120")
 
 
 Block: TypeAlias = (
@@ -612,7 +617,8 @@ class Document:
 
     ``reference_docx``: a Word document whose styles, headers and footers the
     DOCX writer starts from, as pandoc's ``--reference-doc`` (``None`` for
-    briefgen's own); other writers ignore it.
+    briefgen's own); other writers ignore it.  ``draft``: every page is marked
+    "DỰ THẢO" (in the margin, never over text) and the brief cannot be signed.
     """
 
     blocks: tuple[Block, ...]
@@ -620,6 +626,7 @@ class Document:
     page: PageSetup = field(default_factory=PageSetup)
     style: TextStyle = field(default_factory=TextStyle)
     reference_docx: bytes | None = field(default=None, repr=False)
+    draft: bool = False
 
     def iter_blocks(self) -> Iterator[Block]:
         """Every block in document order."""
@@ -644,6 +651,8 @@ def dump(document: Document) -> str:
     change when a chart library changes its pixels.
     """
     lines: list[str] = [f"document lang={document.meta.language} title={document.meta.title!r}"]
+    if document.draft:
+        lines[0] += " draft"
     for block in document.blocks:
         lines.extend(_dump_block(block, "  "))
     return "\n".join(lines) + "\n"
@@ -752,6 +761,8 @@ def _dump_block(block: Block, pad: str) -> list[str]:
                 out += [f"{pad}    {_dump_inlines(r)}" for r in recipients]
             out += [f"{pad}  authority {_dump_inlines(a)}" for a in authority]
             out.append(f"{pad}  name {_dump_inlines(name)}")
+            if block.room_mm is not None:
+                out.append(f"{pad}  room {block.room_mm:g}mm")
             return out
     raise TypeError(f"unknown block {block!r}")
 

@@ -84,6 +84,8 @@ class Config:
     """The ``report:`` section: document facts a record's ``report:`` may override."""
     logo: settings.Logo | None = None
     """The ``logo:`` setting: the picture ``<logo/>`` places (``None`` for none)."""
+    archival: str | None = None
+    """PDF/A level of this template's PDFs ("2b", "1b"; ``None``: plain PDF)."""
 
 
 _CONFIG_KEYS = {
@@ -97,7 +99,10 @@ _CONFIG_KEYS = {
     "extends",
     "report",
     "logo",
+    "archival",
 }
+_ARCHIVAL_LEVELS = {"2b": "2b", "1b": "1b", "a-2b": "2b", "a-1b": "1b"}
+"""Values of ``archival:`` in template.yaml (``false`` or ``none`` for plain PDF)."""
 _PAGE_KEYS = {"size", "orientation", "margins_mm", "number_pages", "number_first_page"}
 _MARGIN_KEYS = {"top", "bottom", "left", "right"}
 _STYLE_KEYS = {
@@ -260,6 +265,16 @@ def _config(folder: Path) -> Config:
     values = raw.get("values") or {}
     if not isinstance(values, dict):
         raise fail("'values' must be a mapping", "values")
+    archival_raw = raw.get("archival")
+    archival = None
+    if archival_raw not in (None, False) and str(archival_raw).lower() != "none":
+        archival = _ARCHIVAL_LEVELS.get(str(archival_raw).lower().removeprefix("pdf/"))
+        if archival is None:
+            raise fail(
+                f"unknown archival level '{archival_raw}'",
+                "archival",
+                "use 2b (PDF/A-2b), 1b (PDF/A-1b) or none",
+            )
     return Config(
         name=str(raw.get("name", folder.name)),
         description=str(raw.get("description", "")),
@@ -271,6 +286,7 @@ def _config(folder: Path) -> Config:
         values=values,
         report=settings.report_settings(raw.get("report"), file),
         logo=settings.logo_setting(_config_chain(folder)),
+        archival=archival,
     )
 
 

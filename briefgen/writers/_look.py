@@ -12,3 +12,6 @@ TREND_ARROWS: Final[dict[str, str]] = {"up": "▲", "down": "▼", "flat": "►"
 
 TREND_COLOURS: Final[dict[bool | None, str]] = {True: "2E7D32", False: "C62828", None: "595959"}
 """Arrow colour by whether the change is good: green, red, grey (distinct in grey print too)."""
+
+DRAFT_LABELS: Final[dict[str, str]] = {"vi": "DỰ THẢO", "en": "DRAFT"}
+"""The mark every page of a draft carries, by document language (Vietnamese otherwise)."""

@@ -442,3 +442,55 @@ def shade_cell(cell: _Cell, fill_hex: str) -> None:
         valign.addprevious(shading)
     else:
         tc_pr.append(shading)
+
+
+# --------------------------------------------------------------------------- draft mark
+
+
+def add_framed_mark(
+    part: _Header,
+    text: str,
+    *,
+    half_points: int,
+    width_twips: int,
+    top_twips: int,
+    border_eighths: int,
+) -> None:
+    """Put ``text`` in a bordered box at a fixed place of every page ``part`` heads.
+
+    The box is a framed paragraph (``w:framePr``) anchored to the left margin and
+    the top of the page, ``top_twips`` down: it floats in the top margin,
+    changes neither the header's height nor the body, and Word and LibreOffice
+    both draw it.  Used for a draft's "DỰ THẢO".
+    """
+    paragraph = OxmlElement("w:p")
+    ppr = OxmlElement("w:pPr")
+    frame = OxmlElement("w:framePr")
+    for name, value in (
+        ("w:w", str(width_twips)),
+        ("w:wrap", "around"),
+        ("w:vAnchor", "page"),
+        ("w:hAnchor", "margin"),
+        ("w:x", "0"),
+        ("w:y", str(top_twips)),
+    ):
+        frame.set(qn(name), value)
+    ppr.append(frame)
+    borders = OxmlElement("w:pBdr")
+    for side in ("w:top", "w:left", "w:bottom", "w:right"):
+        line = OxmlElement(side)
+        line.set(qn("w:val"), "single")
+        line.set(qn("w:sz"), str(border_eighths))
+        line.set(qn("w:space"), "2")
+        line.set(qn("w:color"), "000000")
+        borders.append(line)
+    ppr.append(borders)
+    spacing = OxmlElement("w:spacing")
+    for name in ("w:before", "w:after"):
+        spacing.set(qn(name), "0")
+    ppr.append(spacing)
+    ppr.append(OxmlElement("w:ind", {qn("w:firstLine"): "0", qn("w:left"): "0"}))
+    ppr.append(OxmlElement("w:jc", {qn("w:val"): "center"}))
+    paragraph.append(ppr)
+    part._element.insert(0, paragraph)  # python-docx exposes no public XML of a header
+    append_run(Paragraph(paragraph, part), xml_text(text), bold=True, half_points=half_points)

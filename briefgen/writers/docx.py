@@ -44,7 +44,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
 from briefgen.writers import _ooxml, drawn_image
-from briefgen.writers._look import TILE_FILL, TREND_ARROWS, TREND_COLOURS
+from briefgen.writers._look import DRAFT_LABELS, TILE_FILL, TREND_ARROWS, TREND_COLOURS
 
 __all__ = ["write"]
 
@@ -132,7 +132,42 @@ def write(document: m.Document) -> bytes:
     writer = _DocxWriter(document)
     for index, block in enumerate(document.blocks):
         writer.add_block(block, Location(field=f"blocks[{index}]"))
+    if document.draft:
+        _mark_draft(writer.target, document)
     return writer.finish()
+
+
+_DRAFT_BORDER_EIGHTHS: Final = 8
+"""Border of the draft mark's box: 1 pt, as in the PDF."""
+_SINGLE_LINE_EM_DOCX: Final = 1.15
+"""Height of a single-spaced Times New Roman line in ems."""
+
+
+def _mark_draft(target: DocxDocument, document: m.Document) -> None:
+    """A boxed "DỰ THẢO" in the top margin at the left of the text, on every page.
+
+    It goes into every header the section uses (the first page's too), as a
+    frame that floats in the margin, so it never covers or moves text.
+    """
+    section = target.sections[0]
+    label = DRAFT_LABELS.get(document.meta.language, DRAFT_LABELS["vi"])
+    size_pt = document.style.size_pt
+    width_pt = _text_width_pt(label, size_pt, bold=True) + size_pt
+    box_pt = size_pt * _SINGLE_LINE_EM_DOCX + 4
+    top_pt = max(0.0, document.page.margins.top * 72 / 25.4 / 2 - box_pt / 2)
+    headers = [section.header]
+    if section.different_first_page_header_footer:
+        headers.append(section.first_page_header)
+    for header in headers:
+        header.is_linked_to_previous = False
+        _ooxml.add_framed_mark(
+            header,
+            label,
+            half_points=round(size_pt * 2),
+            width_twips=round(width_pt * 20),
+            top_twips=round(top_pt * 20),
+            border_eighths=_DRAFT_BORDER_EIGHTHS,
+        )
 
 
 @functools.lru_cache(maxsize=8)

@@ -54,13 +54,14 @@ from briefgen import fonts
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
 from briefgen.writers import drawn_image
-from briefgen.writers._look import TILE_FILL, TREND_ARROWS, TREND_COLOURS
+from briefgen.writers._look import DRAFT_LABELS, TILE_FILL, TREND_ARROWS, TREND_COLOURS
+from briefgen.writers.layout import CATALOG_KEY, PdfLayout, Rect, SignatureBlock
 
 # Images go into the PDF Flate-compressed only, not also ASCII85-armoured (a 7-bit
 # transport nobody needs any more): a quarter less for every chart picture.
 rl_config.useA85 = 0
 
-__all__ = ["write"]
+__all__ = ["text_stamp", "write", "write_with_layout"]
 
 Flowable: TypeAlias = Any
 """A reportlab flowable (reportlab ships no type information)."""
@@ -136,10 +137,21 @@ def write(document: m.Document) -> bytes:
     (``Chart.image`` is ``None``) or whose picture cannot be read, and when
     no font covering Vietnamese is installed.
     """
+    return write_with_layout(document)[0]
+
+
+def write_with_layout(document: m.Document) -> tuple[bytes, PdfLayout]:
+    """Render ``document`` as PDF bytes, with the layout record the writer noted.
+
+    The record (:class:`~briefgen.writers.layout.PdfLayout`) says where the
+    signature block landed and whether the brief is a draft; the same record is
+    stored in the file (catalog key ``/BriefgenLayout``).  Errors as :func:`write`.
+    """
     family = fonts.resolve_serif(document.style.font)
     layout = _Layout.of(document.page)
     styles = _StyleSheet.build(family, document.style)
-    story = _StoryBuilder(layout, styles).story(document.blocks)
+    recorder = _LayoutRecorder.of(document, layout, family)
+    story = _StoryBuilder(layout, styles, recorder=recorder).story(document.blocks)
 
     buffer = io.BytesIO()
     meta = document.meta
@@ -183,11 +195,12 @@ def write(document: m.Document) -> bytes:
                     )
                 ],
                 onPage=numbers.draw,
+                onPageEnd=recorder.page_end,
             )
         ]
     )
     template.build(story)
-    return buffer.getvalue()
+    return buffer.getvalue(), recorder.record()
 
 
 # --------------------------------------------------------------------------- page geometry
@@ -607,6 +620,8 @@ class _StoryBuilder:
 
     layout: _Layout
     styles: _StyleSheet
+    recorder: _LayoutRecorder | None = None
+    """Notes where the signature block lands (``None``: nothing is recorded)."""
     outline_level: int = -1
     """Outline level of the last heading (-1 before the first): PDF outlines may only
     go one level deeper at a time, so an h3 straight after an h1 nests as a level 2."""
@@ -987,7 +1002,13 @@ class _StoryBuilder:
         right: list[Flowable] = [
             PdfParagraph(_markup(line), styles.authority) for line in block.authority
         ]
-        right += [Spacer(1, _SIGNATURE_GAP_PT), PdfParagraph(_markup(block.name), styles.authority)]
+        gap = _SIGNATURE_GAP_PT if block.room_mm is None else block.room_mm * mm
+        right += [Spacer(1, gap), PdfParagraph(_markup(block.name), styles.authority)]
+        if self.recorder is not None:
+            # Columns that note where their lines land, for signing (box 7c, 8).
+            authority_lines = len(block.authority)
+            left = [_RecordedColumn(left, self.recorder, authority_lines=None)]
+            right = [_RecordedColumn(right, self.recorder, authority_lines=authority_lines)]
         table = self._layout_table([[left, right]], block.left_width, [])
         return KeepTogether([Spacer(1, _SIGNATURE_SPACE_PT), table])
 
@@ -1061,3 +1082,273 @@ class _SceneChart(PdfFlowable):  # type: ignore[misc]
                 canvas.setFont(self.family.face_name(bold=mark.bold), mark.size)
                 getattr(canvas, self._ANCHORS[mark.anchor])(mark.x, mark.y, mark.text)
         canvas.restoreState()
+
+
+# --------------------------------------------------------------------------- layout record
+
+_INK_PAD_EM: Final = 0.3
+"""How far a text line's ink may reach past its line band, in ems: stacked Vietnamese
+marks above capitals ("Ễ") and dots below ("ạ") — the recorded boxes include them."""
+_DRAFT_PAD_EM: Final = (0.45, 0.3)
+"""Horizontal and vertical padding inside the draft mark's box, in ems."""
+_DRAFT_BORDER_PT: Final = 1.0
+
+
+@dataclass(frozen=True)
+class _DraftMark:
+    """The boxed "DỰ THẢO" of a draft, in the top margin at the left of the text."""
+
+    label: str
+    font_name: str
+    size_pt: float
+    x: float
+    centre_y: float
+
+    def draw(self, canvas: Canvas) -> None:
+        size = self.size_pt
+        pad_x, pad_y = (pad * size for pad in _DRAFT_PAD_EM)
+        width = canvas.stringWidth(self.label, self.font_name, size) + 2 * pad_x
+        height = size + 2 * pad_y
+        canvas.saveState()
+        canvas.setStrokeColor(colors.black)
+        canvas.setFillColor(colors.black)
+        canvas.setLineWidth(_DRAFT_BORDER_PT)
+        canvas.rect(self.x, self.centre_y - height / 2, width, height, stroke=1, fill=0)
+        canvas.setFont(self.font_name, size)
+        # Centre the capitals' ink, as the page number is centred.
+        canvas.drawString(
+            self.x + pad_x, self.centre_y - size * _PAGE_NUMBER_CAP_EM / 2, self.label
+        )
+        canvas.restoreState()
+
+
+@dataclass
+class _LayoutRecorder:
+    """Collects the layout record while the document is drawn (see :mod:`.layout`).
+
+    The signature columns report where their lines landed; at the end of every
+    page the record so far is stored in the document catalog, so the file holds
+    the complete record once the last page ends.  A draft's mark is drawn here too.
+    """
+
+    page_size: tuple[float, float]
+    text_area: Rect
+    draft_mark: _DraftMark | None
+    pages: int = 0
+    signature: SignatureBlock | None = None
+    pending_text: tuple[int, tuple[Rect, ...]] | None = None
+    """(page, boxes) of the recipients column, drawn just before its signature column."""
+
+    @classmethod
+    def of(cls, document: m.Document, layout: _Layout, family: fonts.FontFamily) -> _LayoutRecorder:
+        mark = None
+        if document.draft:
+            size = document.style.size_pt
+            mark = _DraftMark(
+                label=DRAFT_LABELS.get(document.meta.language, DRAFT_LABELS["vi"]),
+                font_name=family.face_name(bold=True),
+                size_pt=size,
+                x=layout.left,
+                centre_y=layout.page_height - layout.top / 2,
+            )
+        return cls(
+            page_size=(layout.page_width, layout.page_height),
+            text_area=Rect(
+                layout.left,
+                layout.bottom,
+                layout.page_width - layout.right,
+                layout.page_height - layout.top,
+            ),
+            draft_mark=mark,
+        )
+
+    def record(self) -> PdfLayout:
+        return PdfLayout(
+            page_size=self.page_size,
+            text_area=self.text_area,
+            pages=max(self.pages, 1),
+            draft=self.draft_mark is not None,
+            signature=self.signature,
+        )
+
+    def page_end(self, canvas: Canvas, _template: object) -> None:
+        """reportlab's ``onPageEnd`` hook."""
+        self.pages = canvas.getPageNumber()
+        if self.draft_mark is not None:
+            self.draft_mark.draw(canvas)
+        _store_in_catalog(canvas, self.record().to_json())
+
+    def note_text(self, page: int, boxes: tuple[Rect, ...]) -> None:
+        self.pending_text = (page, boxes)
+
+    def note_signature(
+        self,
+        page: int,
+        column: Rect,
+        lines: dict[str, list[Rect]],
+        gap: Rect,
+    ) -> None:
+        beside = self.pending_text[1] if self.pending_text and self.pending_text[0] == page else ()
+        authority = tuple(lines["authority"])
+        name = tuple(lines["name"])
+        self.signature = SignatureBlock(
+            page=page,
+            column=column,
+            authority=authority,
+            gap=gap,
+            name=name,
+            avoid=(*beside, *authority, *name),
+        )
+        self.pending_text = None
+
+
+def _store_in_catalog(canvas: Canvas, text: str) -> None:
+    """Store ``text`` under :data:`CATALOG_KEY` in the document catalog.
+
+    reportlab writes only the catalog keys it knows (``__NoDefault__``); the
+    catalog object is given its own list with ours added.
+    """
+    from reportlab.pdfbase.pdfdoc import PDFString  # type: ignore[import-untyped]
+
+    catalog = canvas._doc.Catalog
+    known: list[str] = list(type(catalog).__NoDefault__)
+    if CATALOG_KEY not in known:
+        catalog.__NoDefault__ = [*known, CATALOG_KEY]
+    setattr(catalog, CATALOG_KEY, PDFString(text))
+
+
+_ColumnRole: TypeAlias = str
+"""What a part of a recorded column is: "text", "authority", "gap" or "name"."""
+
+
+class _RecordedColumn(PdfFlowable):  # type: ignore[misc]
+    """A column of the signature table that notes where its lines land.
+
+    It stacks its parts as a table cell would and, when drawn — on whatever
+    page pagination finally puts it, inside a ``KeepTogether`` or not — tells
+    the recorder the page and the boxes of its text lines in page space.  The
+    recipients column holds only "text"; the signature column holds the
+    authority lines, the gap (box 7c) and the name.
+    """
+
+    def __init__(self, parts: Sequence[Flowable], recorder: _LayoutRecorder,
+                 authority_lines: int | None) -> None:  # fmt: skip
+        super().__init__()
+        self.recorder = recorder
+        roles: list[_ColumnRole]
+        if authority_lines is None:
+            roles = ["text"] * len(parts)
+        else:
+            roles = ["authority"] * authority_lines + ["gap", "name"]
+        self.parts = list(zip(roles, parts, strict=True))
+        self.sizes: list[tuple[float, float]] = []
+        self.width = 0.0
+        self.height = 0.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.sizes = [part.wrap(available_width, available_height) for _, part in self.parts]
+        self.width = available_width
+        self.height = sum(
+            height + part.getSpaceBefore() + part.getSpaceAfter()
+            for (_, part), (_, height) in zip(self.parts, self.sizes, strict=True)
+        )
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        return []  # one block: it moves to the next page whole
+
+    def draw(self) -> None:
+        canvas = self.canv
+        lines: dict[str, list[Rect]] = {"text": [], "authority": [], "name": []}
+        gap: tuple[float, float] | None = None
+        top = self.height
+        for (role, part), (_, height) in zip(self.parts, self.sizes, strict=True):
+            top -= part.getSpaceBefore()
+            part.drawOn(canvas, 0, top - height)
+            if role == "gap":
+                gap = (top - height, top)
+            else:
+                lines[role] += [self._absolute(box) for box in _line_boxes(part, top, self.width)]
+            top -= height + part.getSpaceAfter()
+        page = canvas.getPageNumber() - 1
+        if gap is None:
+            self.recorder.note_text(page, tuple(lines["text"]))
+            return
+        self.recorder.note_signature(
+            page,
+            self._absolute(Rect(0, 0, self.width, self.height)),
+            lines,
+            self._absolute(Rect(0, gap[0], self.width, gap[1])),
+        )
+
+    def _absolute(self, box: Rect) -> Rect:
+        """``box`` from this flowable's drawing space to page space."""
+        x0, y0 = self.canv.absolutePosition(box.x0, box.y0)
+        x1, y1 = self.canv.absolutePosition(box.x1, box.y1)
+        return Rect(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def _line_boxes(part: Flowable, top: float, width: float) -> list[Rect]:
+    """Boxes of the printed lines of a paragraph whose frame starts at ``top``."""
+    if not isinstance(part, PdfParagraph):
+        return []
+    style = part.style
+    size: float = style.fontSize
+    leading: float = style.leading
+    pad = size * _INK_PAD_EM
+    boxes = []
+    for index, line_width in enumerate(part.getActualLineWidths0()):
+        if style.alignment == TA_CENTER:
+            x0 = (width - line_width) / 2
+        elif style.alignment == TA_RIGHT:
+            x0 = width - line_width
+        else:
+            x0 = style.leftIndent + (style.firstLineIndent if index == 0 else 0)
+        x1 = width if style.alignment == TA_JUSTIFY else x0 + line_width
+        line_top = top - index * leading
+        boxes.append(
+            Rect(
+                max(0.0, x0 - pad),
+                line_top - leading - pad,
+                min(width, x1 + pad),
+                line_top + pad,
+            )
+        )
+    return boxes
+
+
+# --------------------------------------------------------------------------- text stamp
+
+_STAMP_ASCENT_EM: Final = 0.95
+_STAMP_DESCENT_EM: Final = 0.3
+
+
+def text_stamp(lines: Sequence[str], size_pt: float = 10.0, font: str = "Times New Roman") -> bytes:
+    """A one-page PDF just big enough for ``lines``, set right-aligned, black, regular.
+
+    The page is the appearance of the signature an issuing body puts on an
+    attachment (Decree 30, Appendix I, II.8.b: number and symbol, signing
+    time, Times New Roman 10 pt); the font is embedded as in every brief.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas as PdfCanvas  # type: ignore[import-untyped]
+
+    family = fonts.resolve_serif(font)
+    face = family.face_name()
+    texts = [_printable(line) for line in lines]
+    leading = size_pt * _SINGLE_LINE_EM
+    width = max((stringWidth(text, face, size_pt) for text in texts), default=0.0) + 1.0
+    height = (len(texts) - 1) * leading + size_pt * (_STAMP_ASCENT_EM + _STAMP_DESCENT_EM)
+    buffer = io.BytesIO()
+    canvas = PdfCanvas(
+        buffer, pagesize=(width, height), invariant=1, initialFontName=face,
+        initialFontSize=size_pt,
+    )  # fmt: skip
+    canvas.setFillColor(colors.black)
+    canvas.setFont(face, size_pt)
+    for index, text in enumerate(texts):
+        baseline = height - size_pt * _STAMP_ASCENT_EM - index * leading
+        canvas.drawRightString(width, baseline, text)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
