@@ -5,6 +5,8 @@
 >>> brief = briefgen.build(data, province="Nam Định", year=2021)
 >>> brief.save("out/nam-dinh-2021.pdf")
 >>> report = briefgen.render_batch(data, year=2021, out_dir="briefs")
+>>> outbox = briefgen.compose_messages("briefs", "recipients.csv", mail_from="Sở … <a@b.vn>")
+>>> sent = briefgen.send_messages(outbox, briefgen.SmtpSettings("smtp.example.vn", user="a"))
 
 The public names are imported on first use, so ``import briefgen`` is cheap and
 a process that only draws charts or formats numbers never loads the template
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
     from briefgen.api import build, load
     from briefgen.batch import BatchReport, render_batch
     from briefgen.data.dataset import Dataset
+    from briefgen.delivery.compose import ComposeReport, compose_messages
+    from briefgen.delivery.send import Outcome, SendReport, send_messages
+    from briefgen.delivery.settings import SmtpSettings
     from briefgen.document import Document
 
 __version__ = "0.1.0"
@@ -40,30 +45,42 @@ _PUBLIC = {
     "load": "briefgen.api",
     "render_batch": "briefgen.batch",
     "BatchReport": "briefgen.batch",
+    "compose_messages": "briefgen.delivery.compose",
+    "ComposeReport": "briefgen.delivery.compose",
+    "send_messages": "briefgen.delivery.send",
+    "SendReport": "briefgen.delivery.send",
+    "Outcome": "briefgen.delivery.send",
+    "SmtpSettings": "briefgen.delivery.settings",
     "Dataset": "briefgen.data.dataset",
     "Document": "briefgen.document",
 }
 _SUBMODULES = frozenset(
-    {"api", "batch", "charts", "cli", "data", "document", "files", "fonts", "model", "text",
-     "template", "writers"}
+    {"api", "batch", "charts", "cli", "data", "delivery", "document", "files", "fonts", "model",
+     "text", "template", "writers"}
 )  # fmt: skip
 
 __all__ = [
     "BatchReport",
     "BriefgenError",
+    "ComposeReport",
     "DataError",
     "Dataset",
     "Document",
     "InputError",
+    "Outcome",
     "OutputError",
     "RecordNotFoundError",
+    "SendReport",
+    "SmtpSettings",
     "TemplateError",
     "UnknownProvinceError",
     "UsageError",
     "__version__",
     "build",
+    "compose_messages",
     "load",
     "render_batch",
+    "send_messages",
 ]
 
 
