@@ -21,6 +21,7 @@ at WARNING what was refused or is uncertain, at DEBUG each connection.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import re
@@ -246,7 +247,10 @@ class _Connection:
         s = self.settings
         assert s.user is not None and self._password is not None
         try:
-            smtp.login(s.user, self._password)
+            if s.user.isascii() and self._password.isascii():
+                smtp.login(s.user, self._password)
+            else:
+                _utf8_login(smtp, s.user, self._password)
         except smtplib.SMTPAuthenticationError as error:
             reply = _reply(error.smtp_code, error.smtp_error)
             raise UsageError(
@@ -273,6 +277,30 @@ class _Connection:
                 self.smtp.quit()
             _close(self.smtp)
         self.smtp = None
+
+
+def _utf8_login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH PLAIN (or LOGIN) with UTF-8 credentials, which ``smtplib.login`` cannot send
+    (it encodes them as ASCII; RFC 4616 says UTF-8)."""
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("the server offers no AUTH")
+    mechanisms = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in mechanisms:
+        code, text = smtp.docmd("AUTH", "PLAIN " + b64(f"\0{user}\0{password}"))
+    elif "LOGIN" in mechanisms:
+        code, text = smtp.docmd("AUTH", "LOGIN " + b64(user))
+        if code == 334:
+            code, text = smtp.docmd(b64(password))
+    else:
+        raise smtplib.SMTPAuthenticationError(
+            504, b"a password that is not ASCII needs AUTH PLAIN or LOGIN, which it lacks"
+        )
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, text)
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -19,7 +19,7 @@ import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -112,8 +112,9 @@ def cc_address(unit: provinces.Unit) -> str:
     return f"vp-{unit.code}@example.gov.vn"
 
 
-def write_book(path: Path, units: list[provinces.Unit], *, cc: bool = True) -> Path:
-    """A CSV address book for ``units``: a 'to' with a comma in its name, and a cc."""
+def write_book(path: Path, units: list[provinces.Unit], *, no_cc: Iterable[str] = ()) -> Path:
+    """A CSV address book for ``units``: a 'to' with a comma in its name, and a cc
+    (except for the codes in ``no_cc``)."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["province", "to", "cc"])
@@ -122,7 +123,7 @@ def write_book(path: Path, units: list[provinces.Unit], *, cc: bool = True) -> P
                 [
                     unit.name,
                     f"{to_name(unit)} <{to_address(unit)}>",
-                    f"{cc_name(unit)} <{cc_address(unit)}>" if cc else "",
+                    "" if unit.code in no_cc else f"{cc_name(unit)} <{cc_address(unit)}>",
                 ]
             )
     return path
@@ -163,7 +164,8 @@ class Handler:
     arrived: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     drop_after: set[int] = field(default_factory=set)
-    """Close the connection after replying to these messages (0-based)."""
+    """Drop the connection at the next MAIL FROM after these messages (0-based)."""
+    drop_next: bool = False
     sessions: list[object] = field(default_factory=list)
     data_commands: int = 0
     mail_options: list[list[str]] = field(default_factory=list)
@@ -179,6 +181,10 @@ class Handler:
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         self._session(session)
+        if self.drop_next:  # a server that goes away between two messages
+            self.drop_next = False
+            server.transport.close()
+            return "421 4.3.2 Service shutting down"
         self.mail_options.append(list(options))
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -205,8 +211,7 @@ class Handler:
         if number == self.hold:
             self.arrived.set()
             await loop.run_in_executor(None, self.release.wait, 60)
-        if number in self.drop_after:
-            loop.call_later(0.05, server.transport.close)
+        self.drop_next = number in self.drop_after
         return f"250 2.0.0 Ok: queued as Q{number:03d}"
 
     def by_message_id(self) -> dict[str, list[Received]]:
@@ -230,6 +235,10 @@ class Server:
         return ["--smtp-host", self.host, "--smtp-port", str(self.port), "--tls", tls]
 
 
+StartServer = Callable[..., Server]
+"""The ``smtp_server`` fixture: start(handler=None, **aiosmtpd SMTP options) -> Server."""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -238,7 +247,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[Callable[..., Server]]:
+def smtp_server() -> Iterator[StartServer]:
     """Start an aiosmtpd server on 127.0.0.1 with the given SMTP options; stopped after."""
     from aiosmtpd.controller import Controller
 
@@ -283,7 +292,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     folder = tmp_path_factory.mktemp("tls")
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
