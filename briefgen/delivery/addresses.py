@@ -220,6 +220,11 @@ def _address(address: str, item: str, where: Location) -> str:
         hint = _FORM
         if address.count("@") > 1 and ("," in address or " " in address.strip()):
             hint = "separate several addresses with ';' (a comma belongs to a display name)"
+        elif "@" not in address:
+            hint = (
+                f"{_FORM}; a YAML list [a, b] splits at commas, so quote an address whose "
+                'display name has one: ["Sở A, tỉnh B <a@b.gov.vn>"]'
+            )
         raise DataError(f"'{item}' is not a valid address: {error}", where, hint) from None
     return checked.ascii_email or checked.normalized
 

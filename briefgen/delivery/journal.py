@@ -16,8 +16,8 @@ A message's state is its last line.  ``sent`` is never sent again.  A
 ``sending`` with nothing after it (the process died between ``DATA`` and the
 reply) is *uncertain*, like an explicit ``uncertain``: never sent again unless
 asked (``--resend-uncertain``).  ``failed`` is tried again by the next run.
-A last line cut short by a crash is ignored (it was being written, so the step
-it records had not happened).  Only one process may send from an outbox at a
+A last line cut short by a crash is ignored, and cut off by the next sender (it
+was being written, so the step it records had not happened).  Only one process may send from an outbox at a
 time (an exclusive lock on the journal).
 """
 
@@ -187,16 +187,16 @@ class Journal:
             self._handle = None
 
     def _end_torn_line(self, handle: TextIO) -> None:
-        """Start on a new line if a crash left the last one unfinished."""
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            return
+        """Cut off a last line a crash left unfinished (its step never happened), so
+        that every line is whole before the next one is appended."""
         with open(self.path, "rb") as raw:
-            raw.seek(-1, os.SEEK_END)
-            if raw.read(1) != b"\n":
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            data = raw.read()
+        if not data or data.endswith(b"\n"):
+            return
+        handle.flush()
+        os.truncate(self.path, data.rfind(b"\n") + 1)
+        handle.seek(0, os.SEEK_END)
+        os.fsync(handle.fileno())
 
     def state(self, key: str) -> Entry | None:
         """The last line about message ``key``, or ``None``."""
