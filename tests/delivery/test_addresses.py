@@ -135,37 +135,112 @@ def test_a_2025_book_names_the_34_units(tmp_path: Path) -> None:
 ROWS = [GOOD["01"], GOOD["38"], GOOD["77"]]
 BAD_CSV: dict[str, tuple[str, list[str], int, str, str]] = {
     # kind: (header, rows, row, field, what the message says)
-    "unknown province": (HEADER, [ROWS[0], "Thanh Hao,a@thanhhoa.gov.vn,,,,\n", ROWS[2]], 3,
-                         "province", "unknown province 'Thanh Hao' (did you mean: Thanh Hóa"),
-    "malformed address": (HEADER, [ROWS[0], "38,skhcn@@thanhhoa.gov.vn,,,,\n", ROWS[2]], 3, "to",
-                          "'skhcn@@thanhhoa.gov.vn' is not a valid address"),
-    "addresses split by commas": (HEADER, [ROWS[0], '38,"a@thanhhoa.gov.vn, b@thanhhoa.gov.vn",,,,\n',
-                                  ROWS[2]], 3, "to", "separate several addresses with ';'"),
-    "no 'to'": (HEADER, [ROWS[0], "38,,vp@thanhhoa.gov.vn,,,\n", ROWS[2]], 3, "to",
-                "no 'to' address for Thanh Hóa"),
-    "duplicate province": (HEADER, [*ROWS, "Thanh Hóa,b@thanhhoa.gov.vn,,,,\n"], 5, "province",
-                           "Thanh Hóa (38) has a second row (its first row is 3"),
-    "unknown column": ("province,to,ccc\n", ["38,a@thanhhoa.gov.vn,\n"], 1, "ccc",
-                       "unknown field 'ccc' (did you mean 'cc'?)"),
-    "control character in a name": (HEADER, [ROWS[0], "38,Sở\tKH <a@thanhhoa.gov.vn>,,,,\n",
-                                    ROWS[2]], 3, "to", "line break or control character (U+0009)"),
-    "no closing '>'": (HEADER, [ROWS[0], "38,Sở KH <a@thanhhoa.gov.vn,,,,\n", ROWS[2]], 3, "to",
-                       "has a '<' without a closing '>'"),
-    "no closing quote": (HEADER, [ROWS[0], '38,"""Sở KH <a@thanhhoa.gov.vn>",,,,\n', ROWS[2]], 3,
-                         "to", "opening '\"' without a closing one"),
-    "same address twice": (HEADER, [ROWS[0], "38,a@thanhhoa.gov.vn,A@thanhhoa.gov.vn,,,\n",
-                           ROWS[2]], 3, "cc", "is listed twice ('to' and 'cc')"),
-    "no province": (HEADER, [ROWS[0], ",a@thanhhoa.gov.vn,,,,\n", ROWS[2]], 3, "province",
-                    "no province"),
-    "bad reply_to": (HEADER, [ROWS[0], "38,a@thanhhoa.gov.vn,,,tonghop at thanhhoa,\n", ROWS[2]],
-                     3, "reply_to", "'tonghop at thanhhoa' is not a valid address"),
-    "display name too long": (HEADER, [ROWS[0], f"38,{'Sở ' * 80}<a@thanhhoa.gov.vn>,,,,\n",
-                              ROWS[2]], 3, "to", "characters is too long"),
-    "a default 'to'": (HEADER, [*ROWS, "*,all@example.org,,,,\n"], 5, "to",
-                       "'to' cannot be a default for every province"),
-    "a cell without a column": ("province,to\n", ["38,a@thanhhoa.gov.vn,stray\n"], 2, "",
-                                "a cell right of the last column holds 'stray'"),
-}  # fmt: skip
+    "unknown province": (
+        HEADER,
+        [ROWS[0], "Thanh Hao,a@thanhhoa.gov.vn,,,,\n", ROWS[2]],
+        3,
+        "province",
+        "unknown province 'Thanh Hao' (did you mean: Thanh Hóa",
+    ),
+    "malformed address": (
+        HEADER,
+        [ROWS[0], "38,skhcn@@thanhhoa.gov.vn,,,,\n", ROWS[2]],
+        3,
+        "to",
+        "'skhcn@@thanhhoa.gov.vn' is not a valid address",
+    ),
+    "addresses split by commas": (
+        HEADER,
+        [ROWS[0], '38,"a@thanhhoa.gov.vn, b@thanhhoa.gov.vn",,,,\n', ROWS[2]],
+        3,
+        "to",
+        "separate several addresses with ';'",
+    ),
+    "no 'to'": (
+        HEADER,
+        [ROWS[0], "38,,vp@thanhhoa.gov.vn,,,\n", ROWS[2]],
+        3,
+        "to",
+        "no 'to' address for Thanh Hóa",
+    ),
+    "duplicate province": (
+        HEADER,
+        [*ROWS, "Thanh Hóa,b@thanhhoa.gov.vn,,,,\n"],
+        5,
+        "province",
+        "Thanh Hóa (38) has a second row (its first row is 3",
+    ),
+    "unknown column": (
+        "province,to,ccc\n",
+        ["38,a@thanhhoa.gov.vn,\n"],
+        1,
+        "ccc",
+        "unknown field 'ccc' (did you mean 'cc'?)",
+    ),
+    "control character in a name": (
+        HEADER,
+        [ROWS[0], "38,Sở\tKH <a@thanhhoa.gov.vn>,,,,\n", ROWS[2]],
+        3,
+        "to",
+        "line break or control character (U+0009)",
+    ),
+    "no closing '>'": (
+        HEADER,
+        [ROWS[0], "38,Sở KH <a@thanhhoa.gov.vn,,,,\n", ROWS[2]],
+        3,
+        "to",
+        "has a '<' without a closing '>'",
+    ),
+    "no closing quote": (
+        HEADER,
+        [ROWS[0], '38,"""Sở KH <a@thanhhoa.gov.vn>",,,,\n', ROWS[2]],
+        3,
+        "to",
+        "opening '\"' without a closing one",
+    ),
+    "same address twice": (
+        HEADER,
+        [ROWS[0], "38,a@thanhhoa.gov.vn,A@thanhhoa.gov.vn,,,\n", ROWS[2]],
+        3,
+        "cc",
+        "is listed twice ('to' and 'cc')",
+    ),
+    "no province": (
+        HEADER,
+        [ROWS[0], ",a@thanhhoa.gov.vn,,,,\n", ROWS[2]],
+        3,
+        "province",
+        "no province",
+    ),
+    "bad reply_to": (
+        HEADER,
+        [ROWS[0], "38,a@thanhhoa.gov.vn,,,tonghop at thanhhoa,\n", ROWS[2]],
+        3,
+        "reply_to",
+        "'tonghop at thanhhoa' is not a valid address",
+    ),
+    "display name too long": (
+        HEADER,
+        [ROWS[0], f"38,{'Sở ' * 80}<a@thanhhoa.gov.vn>,,,,\n", ROWS[2]],
+        3,
+        "to",
+        "characters is too long",
+    ),
+    "a default 'to'": (
+        HEADER,
+        [*ROWS, "*,all@example.org,,,,\n"],
+        5,
+        "to",
+        "'to' cannot be a default for every province",
+    ),
+    "a cell without a column": (
+        "province,to\n",
+        ["38,a@thanhhoa.gov.vn,stray\n"],
+        2,
+        "",
+        "a cell right of the last column holds 'stray'",
+    ),
+}
 
 
 def _run_bad(
@@ -206,25 +281,33 @@ def test_a_bad_address_book_fails_naming_file_row_and_field_and_nothing_happens(
 BAD_OTHER: dict[str, tuple[str, str, str]] = {
     # kind: (file name, content, expected start after 'briefgen: error: ' with {book})
     "yaml: an address that is a number": (
-        "book.yaml", "recipients:\n  - province: Hà Nội\n    to: 42\n",
+        "book.yaml",
+        "recipients:\n  - province: Hà Nội\n    to: 42\n",
         "{book}:3, field 'to': expected addresses as text, not int 42",
     ),
     "yaml: an unknown key": (
-        "book.yaml", "recipients:\n  - province: Hà Nội\n    to: a@hanoi.gov.vn\n    adressee: Sở\n",
+        "book.yaml",
+        "recipients:\n  - province: Hà Nội\n    to: a@hanoi.gov.vn\n    adressee: Sở\n",
         "{book}:4, field 'adressee': unknown field 'adressee' (did you mean 'addressee'?)",
     ),
     "yaml: a display name cut at its comma": (
-        "book.yaml", "recipients:\n  - province: Hà Nội\n    to: [Sở KH, Hà Nội <a@hanoi.gov.vn>]\n",
+        "book.yaml",
+        "recipients:\n  - province: Hà Nội\n    to: [Sở KH, Hà Nội <a@hanoi.gov.vn>]\n",
         "{book}:3, field 'to': 'Sở KH' is not a valid address",
     ),
-    "yaml: not YAML": ("book.yaml", "recipients:\n  - province: [Hà Nội\n", "{book}:3: not valid YAML"),
+    "yaml: not YAML": (
+        "book.yaml",
+        "recipients:\n  - province: [Hà Nội\n",
+        "{book}:3: not valid YAML",
+    ),
     "a batch province without a row": (
-        "book.csv", HEADER + GOOD["01"] + GOOD["38"],
-        "{book}, field 'province': no row for Bà Rịa - Vũng Tàu (77), which the batch has a brief for",
+        "book.csv",
+        HEADER + GOOD["01"] + GOOD["38"],
+        "{book}, field 'province': no row for Bà Rịa - Vũng Tàu (77), which the batch has a brief",
     ),
     "not UTF-8": ("book.csv", "", "{book}: not UTF-8 text"),
     "an unknown suffix": ("book.txt", "x", "{book}: cannot read '.txt' address books"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("kind", list(BAD_OTHER))
