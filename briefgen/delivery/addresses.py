@@ -38,8 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.data import provinces
-from briefgen.data.load import read_yaml
-from briefgen.data.tabular import read_bytes
 from briefgen.delivery.mime import MAX_NAME
 from briefgen.errors import DataError, Location, UnknownProvinceError
 
@@ -292,6 +290,18 @@ def load_address_book(
     )
 
 
+def read_bytes(path: Path, file: str) -> bytes:
+    """The bytes of a file; a :class:`DataError` naming it if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError("file not found", Location(file=file)) from None
+    except IsADirectoryError:
+        raise DataError("is a folder, not an address book", Location(file=file)) from None
+    except OSError as error:
+        raise DataError(f"cannot read: {error.strerror}", Location(file=file)) from None
+
+
 def _text(raw: bytes, file: str) -> str:
     try:
         return raw.decode("utf-8-sig")
@@ -313,6 +323,8 @@ def _unknown_field(key: object, where: Location, allowed: Sequence[str]) -> Data
 
 
 def _yaml_rows(text: str, file: str) -> tuple[_Row | None, list[_Row]]:
+    from briefgen.data.load import read_yaml
+
     parsed = read_yaml(text, file)
     data = parsed.data
     defaults: _Row | None = None

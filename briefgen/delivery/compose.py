@@ -360,6 +360,7 @@ def _build(
 ) -> bytes:
     """The message's bytes (before any DKIM signature)."""
     policy = mime.POLICY_UTF8 if parts.smtputf8 else mime.POLICY
+    boundary = f"=_briefgen_{parts.key[:16]}"
     message = EmailMessage(policy=policy)
     message["Date"] = mime.Prefolded(date)
     message["From"] = _header("From", [parts.who.mail_from])
@@ -373,17 +374,20 @@ def _build(
     message["Subject"] = mime.fold("Subject", mime.unstructured(parts.text.subject))
     message["Message-ID"] = mime.Prefolded(parts.message_id)
     message["User-Agent"] = mime.Prefolded(f"briefgen/{__version__}")
-    message.set_content(parts.text.text, subtype="plain", charset="utf-8")
-    if parts.text.html is not None:
-        message.add_alternative(parts.text.html, subtype="html", charset="utf-8")
-    message.make_mixed()
+    message["MIME-Version"] = mime.Prefolded("1.0")
+    message["Content-Language"] = mime.Prefolded(parts.language)
+    message["Content-Type"] = mime.Prefolded(f'multipart/mixed; boundary="{boundary}_0"')
+    text = mime.text_part(parts.text.text, "plain", boundary, policy)
+    if parts.text.html is None:
+        message.attach(text)
+    else:
+        body = EmailMessage(policy=policy)
+        body["Content-Type"] = mime.Prefolded(f'multipart/alternative; boundary="{boundary}_1"')
+        body.attach(text)
+        body.attach(mime.text_part(parts.text.html, "html", boundary, policy))
+        message.attach(body)
     for attachment, (_, data) in zip(attachments, contents, strict=True):
         message.attach(mime.attachment_part(attachment.content_type, attachment.name, data, policy))
-    for index, part in enumerate(message.walk()):
-        if part.is_multipart():
-            part.set_boundary(f"=_briefgen_{parts.key[:16]}_{index}")
-    # After the body: set_content would have moved it into the text part.
-    message["Content-Language"] = mime.Prefolded(parts.language)
     return mime.as_bytes(message)
 
 

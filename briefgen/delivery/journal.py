@@ -17,8 +17,8 @@ A message's state is its last line.  ``sent`` is never sent again.  A
 reply) is *uncertain*, like an explicit ``uncertain``: never sent again unless
 asked (``--resend-uncertain``).  ``failed`` is tried again by the next run.
 A last line cut short by a crash is ignored, and cut off by the next sender (it
-was being written, so the step it records had not happened).  Only one process may send from an outbox at a
-time (an exclusive lock on the journal).
+was being written, so the step it records had not happened).  Only one process
+may send from an outbox at a time (an exclusive lock on the journal).
 """
 
 from __future__ import annotations

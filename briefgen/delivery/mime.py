@@ -27,6 +27,8 @@ parts' own) to the standard library:
 from __future__ import annotations
 
 import base64
+import binascii
+import functools
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -84,11 +86,21 @@ class _Policy(EmailPolicy):
         folded: str = super().fold(name, value)
         return folded
 
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if isinstance(value, Prefolded):
+            return _parsed(self, name, value)  # the generator asks for a part's type often
+        return super().header_fetch_parse(name, value)
+
     def fold_binary(self, name: str, value: Any) -> bytes:
         if isinstance(value, Prefolded):
             return self.fold(name, value).encode("utf-8" if self.utf8 else "ascii")
         encoded: bytes = super().fold_binary(name, value)
         return encoded
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(policy: _Policy, name: str, value: Prefolded) -> Any:
+    return super(_Policy, policy).header_fetch_parse(name, value)
 
 
 POLICY = _Policy(linesep="\r\n", cte_type="7bit", max_line_length=MAX_LINE)
@@ -196,6 +208,21 @@ def encoded_parameter(mime_type: str, name: str, value: str) -> Prefolded:
     return Prefolded(f'{mime_type};\r\n {name}="{_word(value.encode("utf-8"))}"')
 
 
+def text_part(text: str, subtype: str, boundary: str, policy: EmailPolicy) -> EmailMessage:
+    """A UTF-8 text part with CRLF line ends: 7bit when it is plain ASCII, else base64."""
+    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    part = EmailMessage(policy=policy)
+    part["Content-Type"] = Prefolded(f'text/{subtype}; charset="utf-8"')
+    lines = data.split(b"\r\n")
+    if data.isascii() and max(map(len, lines)) <= 998 and boundary.encode() not in data:
+        part["Content-Transfer-Encoding"] = Prefolded("7bit")
+        part.set_payload(data.decode("ascii"))
+    else:
+        part["Content-Transfer-Encoding"] = Prefolded("base64")
+        part.set_payload(base64_lines(data).decode("ascii"))
+    return part
+
+
 def attachment_part(mime_type: str, name: str, data: bytes, policy: EmailPolicy) -> EmailMessage:
     """An attachment: ``name`` as RFC 2231 ``filename*`` (the standard library's folding)
     and as an RFC 2047 ``name=`` (:func:`encoded_parameter`), base64 encoded once."""
@@ -203,8 +230,14 @@ def attachment_part(mime_type: str, name: str, data: bytes, policy: EmailPolicy)
     part["Content-Type"] = encoded_parameter(mime_type, "name", name)
     part["Content-Transfer-Encoding"] = Prefolded("base64")
     part.add_header("Content-Disposition", "attachment", filename=name)
-    part.set_payload(base64.encodebytes(data).replace(b"\n", b"\r\n").decode("ascii"))
+    part.set_payload(base64_lines(data).decode("ascii"))
     return part
+
+
+def base64_lines(data: bytes) -> bytes:
+    """``data`` in base64, 76 characters a line, each line ending in CRLF (RFC 2045)."""
+    text = binascii.b2a_base64(data, newline=False)
+    return b"\r\n".join([text[i : i + 76] for i in range(0, len(text), 76)]) + b"\r\n"
 
 
 class _Generator(BytesGenerator):

@@ -231,11 +231,10 @@ class OutboxWriter:
         old = previous_messages(self.folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            # No fsync for each message: a message damaged by a crash fails its SHA-256
+            # check when it is sent, and the outbox can always be composed again.
             for message in self._messages:
-                staged = self._stage / message.file
-                with open(staged, "rb") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(staged, self.folder / message.file)
+                os.replace(self._stage / message.file, self.folder / message.file)
         except OSError as error:
             raise OutputError(
                 f"cannot write the outbox: {error.strerror}", Location(file=str(self.folder))
