@@ -28,6 +28,7 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -147,6 +148,8 @@ class Journal:
         self._handle: TextIO | None = None
         self.entries: list[Entry] = []
         self._last: dict[str, Entry] = {}
+        self._syncer: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
 
     def __enter__(self) -> Journal:
         existed = self.path.exists()
@@ -181,10 +184,29 @@ class Journal:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._handle is not None:
+        if self._handle is None:
+            return
+        try:
+            self._settle()
+        finally:
+            if self._syncer is not None:
+                self._syncer.shutdown(wait=True)
+                self._syncer = None
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
+
+    def _settle(self) -> None:
+        """Wait for a background fsync; its failure is this journal's failure."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending.result()
+            except OSError as error:
+                raise OutputError(
+                    f"cannot write the journal to disk: {error.strerror}",
+                    Location(file=str(self.path)),
+                ) from None
 
     def _end_torn_line(self, handle: TextIO) -> None:
         """Cut off a last line a crash left unfinished (its step never happened), so
@@ -202,13 +224,30 @@ class Journal:
         """The last line about message ``key``, or ``None``."""
         return self._last.get(key)
 
-    def write(self, entry: Entry) -> None:
-        """Append ``entry`` and make it durable before returning."""
+    def write(self, entry: Entry, *, wait: bool = True) -> None:
+        """Append ``entry`` and fsync it: before returning, or, with ``wait=False``, in
+        the background while the caller goes on.
+
+        Either way a line is on disk before the next waited-for line returns (one
+        fsync flushes the whole file) and before the journal closes.  The sender
+        waits for ``sending`` (it must be on disk before DATA) and lets ``sent``
+        sync while it starts the next message: that fsync and the next
+        ``sending`` one then cost about one (the file system commits them together).
+        """
         if self._handle is None:
             raise RuntimeError("the journal is not open")
+        if self._pending is not None and self._pending.done():
+            self._settle()
         self._handle.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        self._handle.flush()  # in the system's hands now: survives this process dying
+        fd = self._handle.fileno()
+        if wait:
+            os.fsync(fd)
+        else:
+            if self._syncer is None:
+                self._syncer = ThreadPoolExecutor(1, thread_name_prefix="briefgen-journal")
+            self._settle()
+            self._pending = self._syncer.submit(os.fsync, fd)
         self.entries.append(entry)
         self._last[entry.key] = entry
 

@@ -390,6 +390,7 @@ def _journal(
     reason: str = "",
     recipients: tuple[str, ...] = (),
     refused: Mapping[str, str] | None = None,
+    wait: bool = True,
 ) -> None:
     journal.write(
         jr.Entry(
@@ -406,7 +407,8 @@ def _journal(
             reply=reply,
             reason=reason,
             attempt=attempt,
-        )
+        ),
+        wait=wait,
     )
 
 
@@ -536,7 +538,7 @@ def _data(
     if code != 354:
         _reset(smtp, connection)
         return failed(_kind(code), f"DATA refused: {_reply(code, text)}")
-    body = _LEADING_DOT.sub(b"..", data)
+    body = _LEADING_DOT.sub(b"..", data) if data.startswith(b".") or b"\n." in data else data
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     try:
@@ -558,7 +560,7 @@ def _data(
         return failed(_kind(code), f"message refused: {reply}")
     _journal(
         journal, jr.SENT, message, connection, attempt, reply=reply, recipients=accepted,
-        refused=refused,
+        refused=refused, wait=False,  # on disk before the next DATA; see Journal.write
     )  # fmt: skip
     return _Try("sent", reply, refused)
 

@@ -475,3 +475,25 @@ def test_the_rate_spaces_message_starts_evenly() -> None:
     pacer.wait()
     assert slept == [1.5, 2.0]
     assert _Pacer(None).interval == 0
+
+
+def test_lines_that_start_with_a_dot_arrive_as_written(
+    batch_2024: Path, tmp_path: Path, smtp_server: StartServer
+) -> None:
+    """SMTP ends a message at a line holding one '.': such lines are doubled on the
+    wire (dot-stuffing) and the server restores them."""
+    from conftest import write_template
+
+    folder = write_template(tmp_path / "dots", '{% extends "official/brief.xml.j2" %}')
+    (folder / "mail.subject.j2").write_text("Report {{ year }}", "utf-8")
+    (folder / "mail.txt.j2").write_text("Dear all,\n.\n..two\n.end\n", "utf-8")
+    (folder / "mail.html.j2").write_text("<p>.</p>\n.\n", "utf-8")
+    server = smtp_server()
+    book = write_book(tmp_path / "book.csv", units_of(batch_2024))
+    outbox = tmp_path / "outbox"
+    assert _send(batch_2024, book, outbox, server, "--template", str(folder)) == 0
+    for item in server.handler.received:
+        message = item.parsed()
+        assert message.get_body(("plain",)).get_content() == "Dear all,\r\n.\r\n..two\r\n.end\r\n"
+        (eml,) = [p for p in outbox.glob("*.eml") if p.read_bytes() == item.data]
+        assert b"\r\n.\r\n" in eml.read_bytes()
