@@ -1,8 +1,8 @@
 """The journal: an append-only record of what was sent where, made so nothing is sent twice.
 
 SMTP has no idempotency: a message whose reply was lost may have been
-delivered.  So each message is recorded, one JSON line at a time, flushed and
-fsynced before the next step:
+delivered.  So each message is recorded, one JSON line at a time, flushed to
+the system at once and fsynced (see :meth:`Journal.write`):
 
 - ``sending`` — after the server accepted the recipients, before ``DATA``;
 - ``sent`` — after the server's final reply to ``DATA``, with that reply and

@@ -130,10 +130,10 @@ def send_messages(
     ``limit``: only the first N messages.  ``resend_uncertain``: send again
     the messages whose outcome is unknown (they may arrive twice).  Messages
     the journal records as sent are skipped.  Returns a :class:`SendReport`;
-    refusals and failures are reported, not raised.  Raises
-    :class:`UsageError` for bad settings or a refused login, :class:`OutputError`
-    when the server cannot be reached, and :class:`DataError` when a composed
-    message changed on disk; nothing is sent in those cases.
+    refusals and failures are reported, not raised.  Raises :class:`UsageError`
+    for bad settings or a refused login and :class:`DataError` when a composed
+    message changed on disk (nothing is sent then), and :class:`OutputError`
+    when the server cannot be reached (what was sent before is in the journal).
     """
     box = outbox.outbox if isinstance(outbox, ComposeReport) else outbox
     box = box if isinstance(box, Outbox) else read_outbox(box)

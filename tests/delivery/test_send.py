@@ -497,3 +497,30 @@ def test_lines_that_start_with_a_dot_arrive_as_written(
         assert message.get_body(("plain",)).get_content() == "Dear all,\r\n.\r\n..two\r\n.end\r\n"
         (eml,) = [p for p in outbox.glob("*.eml") if p.read_bytes() == item.data]
         assert b"\r\n.\r\n" in eml.read_bytes()
+
+
+def test_an_internationalised_address_goes_with_smtputf8_or_is_refused_clearly(
+    batch_2024: Path, tmp_path: Path, smtp_server: StartServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = tmp_path / "book.csv"
+    book.write_text(
+        "province,to\n01,Sở KH&CN <skhcn@hanoi.gov.vn>\n38,Nguyễn Văn A <nguyễn@thanhhoa.vn>\n"
+        "77,stttt@baria-vungtau.gov.vn\n",
+        "utf-8",
+    )
+    modern = smtp_server(enable_SMTPUTF8=True)
+    assert _send(batch_2024, book, tmp_path / "outbox", modern) == 0
+    (utf8,) = [r for r in modern.handler.received if r.rcpt_tos == ["nguyễn@thanhhoa.vn"]]
+    assert "SMTPUTF8" in modern.handler.mail_options[1]
+    from email import policy
+    from email.parser import Parser
+
+    # An RFC 6532 message: its headers are UTF-8 text, read as such.
+    message = Parser(policy=policy.SMTPUTF8).parsestr(utf8.data.decode("utf-8"))
+    assert message["To"].addresses[0].addr_spec == "nguyễn@thanhhoa.vn"
+    assert message["To"].addresses[0].display_name == "Nguyễn Văn A"
+
+    old = smtp_server(enable_SMTPUTF8=False)  # aiosmtpd's Controller offers it unless told
+    assert _send(batch_2024, book, tmp_path / "outbox-old", old) == 1
+    assert "an address needs SMTPUTF8, which 127.0.0.1:" in capsys.readouterr().err
+    assert len(old.handler.received) == 2
