@@ -146,7 +146,7 @@ def compose_messages(
     for unit, _ in units:
         book.require(unit.code, unit.name)  # every province is checked, --limit or not
     chosen = units[:limit] if limit is not None else units
-    signer = _signer(dkim)
+    signing = _signing(dkim)
     folder = Path(outbox) if outbox is not None else parsed.folder / OUTBOX
     earlier = previous_messages(folder)
     moment = now or datetime.now().astimezone()
@@ -154,7 +154,7 @@ def compose_messages(
         for done, (unit, files) in enumerate(chosen, start=1):
             composed = _compose_province(
                 parsed, unit, files, book.require(unit.code, unit.name), who, mail,
-                moment, earlier, folder, signer, max_size,
+                moment, earlier, folder, signing, max_size,
             )  # fmt: skip
             writer.add(composed.message, composed.data)
             if progress is not None:
@@ -182,11 +182,16 @@ def _mail_templates(template: str | Path | None, batch: Batch) -> MailTemplates:
         raise
 
 
-_Signer = Callable[[bytes], bytes]
+@dataclass(frozen=True)
+class _Signing:
+    """DKIM signing: who signs (``d=…; s=…``) and the function that prepends the signature."""
+
+    identity: str
+    sign: Callable[[bytes], bytes]
 
 
-def _signer(settings: DkimSettings | None) -> _Signer | None:
-    """A function that prepends a DKIM-Signature to a message (the ``dkim`` extra)."""
+def _signing(settings: DkimSettings | None) -> _Signing | None:
+    """DKIM signing with ``settings`` (the ``dkim`` extra); ``None`` without settings."""
     if settings is None:
         return None
     try:
@@ -216,7 +221,8 @@ def _signer(settings: DkimSettings | None) -> _Signer | None:
         )
         return signature + data
 
-    return sign
+    key_id = hashlib.sha256(settings.key).hexdigest()[:12]
+    return _Signing(f"d={settings.domain}; s={settings.selector}; key={key_id}", sign)
 
 
 def _compose_province(
@@ -229,7 +235,7 @@ def _compose_province(
     moment: datetime,
     earlier: dict[str, OutboxMessage],
     folder: Path,
-    signer: _Signer | None,
+    signing: _Signing | None,
     max_size: int,
 ) -> _Composed:
     """One province's message; the copy already in the outbox when it is the same."""
@@ -256,13 +262,15 @@ def _compose_province(
     if previous is not None:
         again = _build(parts, previous.date, attachments, contents)
         if hashlib.sha256(again).hexdigest() == previous.content_sha256:
-            kept = _kept(folder, previous)
+            same_signer = previous.dkim == (signing.identity if signing else "")
+            kept = _kept(folder, previous) if same_signer else None
             if kept is not None:
+                _check_size(parts, len(kept), max_size)
                 return _Composed(previous, kept)
-            return _finish(parts, previous.date, attachments, again, signer, max_size)
+            return _finish(parts, previous.date, attachments, again, signing, max_size)
     date = format_datetime(moment)
     data = _build(parts, date, attachments, contents)
-    return _finish(parts, date, attachments, data, signer, max_size)
+    return _finish(parts, date, attachments, data, signing, max_size)
 
 
 def _kept(folder: Path, previous: OutboxMessage) -> bytes | None:
@@ -396,18 +404,12 @@ def _finish(
     date: str,
     attachments: Sequence[Attachment],
     data: bytes,
-    signer: _Signer | None,
+    signing: _Signing | None,
     max_size: int,
 ) -> _Composed:
     content_sha256 = hashlib.sha256(data).hexdigest()
-    signed = signer(data) if signer is not None else data
-    if len(signed) > max_size:
-        raise InputError(
-            f"the message is {len(signed) / MB:.1f} MB after encoding, over the "
-            f"{max_size / MB:g} MB limit",
-            Location(record=f"{parts.unit.name} ({parts.unit.code})", field="max_size"),
-            "raise --max-size, or attach fewer formats (briefgen batch --format pdf)",
-        )
+    signed = signing.sign(data) if signing is not None else data
+    _check_size(parts, len(signed), max_size)
     entry = parts.entry
     message = OutboxMessage(
         file=eml_name(parts.unit.code, parts.unit.slug, parts.year),
@@ -429,5 +431,16 @@ def _finish(
         sha256=hashlib.sha256(signed).hexdigest(),
         content_sha256=content_sha256,
         smtputf8=parts.smtputf8,
+        dkim=signing.identity if signing is not None else "",
     )
     return _Composed(message, signed)
+
+
+def _check_size(parts: _Parts, size: int, max_size: int) -> None:
+    if size > max_size:
+        raise InputError(
+            f"the message is {size / MB:.1f} MB after encoding, over the "
+            f"{max_size / MB:g} MB limit",
+            Location(record=f"{parts.unit.name} ({parts.unit.code})", field="max_size"),
+            "raise --max-size, or attach fewer formats (briefgen batch --format pdf)",
+        )

@@ -76,6 +76,8 @@ class OutboxMessage:
     content_sha256: str
     """SHA-256 of the message before its DKIM signature (``sha256`` when unsigned)."""
     smtputf8: bool = False
+    dkim: str = ""
+    """Who signed it with DKIM ("d=…; s=…; key=…"); ``""``: not signed."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

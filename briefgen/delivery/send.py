@@ -223,7 +223,7 @@ class _Connection:
         else:
             smtp = smtplib.SMTP(s.host, s.effective_port, timeout=s.timeout)
         try:
-            smtp.ehlo()
+            smtp.ehlo_or_helo_if_needed()
             if s.tls == "starttls":
                 if not smtp.has_extn("starttls"):
                     raise UsageError(

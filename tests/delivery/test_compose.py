@@ -191,6 +191,8 @@ def test_the_size_limit_is_checked_after_encoding_before_anything_is_written(
     )
     assert not (tmp_path / "ob").exists()
     assert main([*args, "--max-size", "0.25", "--outbox", str(tmp_path / "ob")]) == 0
+    # The same messages, already in the outbox, are still held to a new limit.
+    assert main([*args, "--max-size", "0.2", "--outbox", str(tmp_path / "ob")]) == 2
 
 
 def test_limit_composes_the_first_provinces_but_checks_the_whole_book(
@@ -282,6 +284,12 @@ def test_dkim_signs_every_message_and_the_signature_verifies(
          str(tmp_path / "ob2"), "--dkim-domain", "example.gov.vn", "--dkim-selector", "briefgen",
          "--dkim-key", str(key_file)]
     ) == 0  # fmt: skip
+    # Composed again without DKIM: the same message, unsigned (not the signed copy kept).
+    again = compose_messages(batch_2024, book, mail_from=FROM, outbox=tmp_path / "ob")
+    for item in again.messages:
+        assert item.dkim == "" and item.sha256 == item.content_sha256
+        assert not (again.folder / item.file).read_bytes().startswith(b"DKIM-Signature")
+    assert [m.date for m in again.messages] == [m.date for m in report.messages]
     key_file.write_bytes(b"not a key")
     with pytest.raises(InputError, match="cannot sign with this DKIM key"):
         bad = DkimSettings.from_file("example.gov.vn", "briefgen", key_file)
