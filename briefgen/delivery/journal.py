@@ -43,6 +43,10 @@ FAILED = "failed"
 UNCERTAIN = "uncertain"
 EVENTS = (SENDING, SENT, FAILED, UNCERTAIN)
 
+_sync = getattr(os, "fdatasync", os.fsync)
+"""Make a file's data (and its size) durable: ``fdatasync`` where the system has it
+(it skips the times, which the journal does not need), else ``fsync``."""
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -242,12 +246,12 @@ class Journal:
         self._handle.flush()  # in the system's hands now: survives this process dying
         fd = self._handle.fileno()
         if wait:
-            os.fsync(fd)
+            _sync(fd)
         else:
             if self._syncer is None:
                 self._syncer = ThreadPoolExecutor(1, thread_name_prefix="briefgen-journal")
             self._settle()
-            self._pending = self._syncer.submit(os.fsync, fd)
+            self._pending = self._syncer.submit(_sync, fd)
         self.entries.append(entry)
         self._last[entry.key] = entry
 
