@@ -4,7 +4,7 @@ SMTP has no idempotency: a message whose reply was lost may have been
 delivered.  So each message is recorded, one JSON line at a time, flushed to
 the system at once and fsynced (see :meth:`Journal.write`):
 
-- ``sending`` — after the server accepted the recipients, before ``DATA``;
+- ``sending`` — before ``MAIL FROM``, and on disk before ``DATA``;
 - ``sent`` — after the server's final reply to ``DATA``, with that reply and
   any recipient it refused;
 - ``failed`` — the server said no before accepting the message (a 5xx, a 4xx
@@ -13,8 +13,8 @@ the system at once and fsynced (see :meth:`Journal.write`):
   before the reply: it may have been delivered.
 
 A message's state is its last line.  ``sent`` is never sent again.  A
-``sending`` with nothing after it (the process died between ``DATA`` and the
-reply) is *uncertain*, like an explicit ``uncertain``: never sent again unless
+``sending`` with nothing after it (the process died, most likely between
+``DATA`` and the reply) is *uncertain*, like an explicit ``uncertain``: never sent again unless
 asked (``--resend-uncertain``).  ``failed`` is tried again by the next run.
 A last line cut short by a crash is ignored, and cut off by the next sender (it
 was being written, so the step it records had not happened).  Only one process
@@ -153,7 +153,7 @@ class Journal:
         self.entries: list[Entry] = []
         self._last: dict[str, Entry] = {}
         self._syncer: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
+        self._pending: list[Future[None]] = []
 
     def __enter__(self) -> Journal:
         existed = self.path.exists()
@@ -191,7 +191,7 @@ class Journal:
         if self._handle is None:
             return
         try:
-            self._settle()
+            self.sync()
         finally:
             if self._syncer is not None:
                 self._syncer.shutdown(wait=True)
@@ -200,12 +200,12 @@ class Journal:
             self._handle.close()
             self._handle = None
 
-    def _settle(self) -> None:
-        """Wait for a background fsync; its failure is this journal's failure."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
+    def sync(self) -> None:
+        """Wait until every line written so far is on disk; a failed sync is an error."""
+        pending, self._pending = self._pending, []
+        for future in pending:
             try:
-                pending.result()
+                future.result()
             except OSError as error:
                 raise OutputError(
                     f"cannot write the journal to disk: {error.strerror}",
@@ -229,29 +229,28 @@ class Journal:
         return self._last.get(key)
 
     def write(self, entry: Entry, *, wait: bool = True) -> None:
-        """Append ``entry`` and fsync it: before returning, or, with ``wait=False``, in
-        the background while the caller goes on.
+        """Append ``entry`` and sync it to disk: before returning, or, with
+        ``wait=False``, in the background while the caller goes on (then
+        :meth:`sync` waits for it; closing the journal does too).
 
-        Either way a line is on disk before the next waited-for line returns (one
-        fsync flushes the whole file) and before the journal closes.  The sender
-        waits for ``sending`` (it must be on disk before DATA) and lets ``sent``
-        sync while it starts the next message: that fsync and the next
-        ``sending`` one then cost about one (the file system commits them together).
+        The line is in the system's hands at once, so it survives this process
+        dying.  The sender starts ``sending``'s sync before MAIL FROM and waits
+        for it before DATA, and lets ``sent``'s sync run while it starts the next
+        message: syncs of the same file that overlap are committed together, so
+        a message waits for about one.
         """
         if self._handle is None:
             raise RuntimeError("the journal is not open")
-        if self._pending is not None and self._pending.done():
-            self._settle()
         self._handle.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
-        self._handle.flush()  # in the system's hands now: survives this process dying
+        self._handle.flush()
         fd = self._handle.fileno()
         if wait:
             _sync(fd)
         else:
             if self._syncer is None:
-                self._syncer = ThreadPoolExecutor(1, thread_name_prefix="briefgen-journal")
-            self._settle()
-            self._pending = self._syncer.submit(_sync, fd)
+                self._syncer = ThreadPoolExecutor(2, thread_name_prefix="briefgen-journal")
+            self._pending = [f for f in self._pending if not f.done() or f.exception()]
+            self._pending.append(self._syncer.submit(_sync, fd))
         self.entries.append(entry)
         self._last[entry.key] = entry
 

@@ -424,7 +424,8 @@ def _attempt(
     connection: _Connection,
     settings: SmtpSettings,
 ) -> _Try:
-    """MAIL, RCPT, then ``sending`` in the journal, DATA, then ``sent`` with the reply."""
+    """``sending`` in the journal, MAIL and RCPT while it syncs, DATA once it is on disk,
+    then ``sent`` with the server's reply."""
     try:
         smtp = connection.ensure()
     except (OSError, smtplib.SMTPException) as error:
@@ -438,17 +439,24 @@ def _attempt(
     refusal = _refuse_before_mail(message, smtp, connection)
     if refusal is not None:
         return refusal
+    _journal(
+        journal, jr.SENDING, message, connection, attempt, recipients=message.recipients,
+        wait=False,  # synced while MAIL and RCPT go back and forth; waited for before DATA
+    )  # fmt: skip
     try:
         accepted, refused, problem = _envelope(message, smtp, connection)
     except (OSError, smtplib.SMTPException) as error:
         connection.drop()
-        return _Try("temporary", f"connection lost before the message: {_error_text(error)}")
+        problem = _Try("temporary", f"connection lost before the message: {_error_text(error)}")
+        accepted, refused = (), {}
     if problem is not None:
         _reset(smtp, connection)
-        return problem
-    _journal(
-        journal, jr.SENDING, message, connection, attempt, recipients=accepted, refused=refused
-    )
+        _journal(
+            journal, jr.FAILED, message, connection, attempt, reply=problem.reply,
+            refused=problem.refused,
+        )  # fmt: skip
+        return _Try(problem.kind, problem.reply, problem.refused, journaled=True)
+    journal.sync()  # 'sending' is on disk before the message is handed over
     return _data(message, data, attempt, journal, connection, smtp, accepted, refused)
 
 
