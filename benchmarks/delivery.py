@@ -154,8 +154,8 @@ def main() -> None:
         )
         print(
             f"  a message costs briefgen {client_cpu / count * 1000:.1f} ms of CPU, the aiosmtpd "
-            f"server {server_cpu / count * 1000:.1f} ms, and the journal's sync before DATA "
-            f"{fsync:.1f} ms on this disk (the one after it runs beside the next message)"
+            f"server {server_cpu / count * 1000:.1f} ms; one journal sync takes {fsync:.1f} ms "
+            "on this disk (a message's two run beside MAIL, RCPT and the next message)"
         )
         load = os.getloadavg()[0]
         print(f"load average (1 min) at the end: {load:.2f} on {os.cpu_count()} cores")
