@@ -7,6 +7,8 @@
 >>> report = briefgen.render_batch(data, year=2021, out_dir="briefs")
 >>> signer = briefgen.Signer.from_config("signing.yaml")    # PIN from $BRIEFGEN_SIGN_PIN
 >>> brief.save("out/nam-dinh-2021.pdf", sign=signer, archival="2b")
+>>> outbox = briefgen.compose_messages("briefs", "recipients.csv", mail_from="Sở … <a@b.vn>")
+>>> sent = briefgen.send_messages(outbox, briefgen.SmtpSettings("smtp.example.vn", user="a"))
 
 The public names are imported on first use, so ``import briefgen`` is cheap and
 a process that only draws charts or formats numbers never loads the template
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
     from briefgen.batch import BatchReport, render_batch
     from briefgen.data.dataset import Dataset
     from briefgen.data.validate import Report
+    from briefgen.delivery.compose import ComposeReport, compose_messages
+    from briefgen.delivery.send import Outcome, SendReport, send_messages
+    from briefgen.delivery.settings import SmtpSettings
     from briefgen.document import Document
     from briefgen.finish.pipeline import sign_file as sign
     from briefgen.finish.sign import Signer
@@ -50,6 +55,12 @@ _PUBLIC = {
     "Report": "briefgen.data.validate",
     "render_batch": "briefgen.batch",
     "BatchReport": "briefgen.batch",
+    "compose_messages": "briefgen.delivery.compose",
+    "ComposeReport": "briefgen.delivery.compose",
+    "send_messages": "briefgen.delivery.send",
+    "SendReport": "briefgen.delivery.send",
+    "Outcome": "briefgen.delivery.send",
+    "SmtpSettings": "briefgen.delivery.settings",
     "Dataset": "briefgen.data.dataset",
     "Document": "briefgen.document",
     "Signer": "briefgen.finish.sign",
@@ -58,31 +69,37 @@ _PUBLIC = {
 _ALIASES = {"sign": "sign_file"}
 """Public name → its name in the module that defines it."""
 _SUBMODULES = frozenset(
-    {"api", "batch", "charts", "cli", "data", "document", "files", "finish", "fonts", "model",
-     "text", "template", "writers"}
+    {"api", "batch", "charts", "cli", "data", "delivery", "document", "files", "finish", "fonts",
+     "model", "text", "template", "writers"}
 )  # fmt: skip
 
 __all__ = [
     "BatchReport",
     "BriefgenError",
     "BriefgenWarning",
+    "ComposeReport",
     "DataError",
     "Dataset",
     "Document",
     "InputError",
+    "Outcome",
     "OutputError",
     "RecordNotFoundError",
     "Report",
+    "SendReport",
     "Signer",
+    "SmtpSettings",
     "TemplateError",
     "UnknownProvinceError",
     "UsageError",
     "__version__",
     "build",
+    "compose_messages",
     "export",
     "load",
     "new_workbook",
     "render_batch",
+    "send_messages",
     "sign",
     "validate",
 ]

@@ -346,6 +346,67 @@ def _run_batch(dataset: Dataset, **options: Any) -> int:
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
+def _cmd_send(args: argparse.Namespace) -> int:
+    from briefgen.delivery.command import run
+
+    return run(vars(args))
+
+
+class _RefusePassword(argparse.Action):
+    """``--password`` exists only to refuse it without echoing the value."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        raise UsageError(
+            "a password is never taken on the command line (it would show in the process "
+            "list and the shell history)",
+            hint="set BRIEFGEN_SMTP_PASSWORD, or use --keyring SERVICE",
+        )
+
+
+def _send_parser(commands: Any) -> None:
+    send = commands.add_parser(
+        "send",
+        help="email each province's brief of a batch (a dry run unless --send)",
+        description="Compose one message per province of a batch into an outbox (a dry run), "
+        "or with --send deliver them over SMTP exactly once. See docs/delivery.md.",
+    )
+    send.add_argument("out_dir", metavar="OUT_DIR", help="the batch folder (with manifest.json)")
+    send.add_argument("--recipients", metavar="FILE", help="address book (.yaml, .csv, .xlsx)")
+    send.add_argument("--send", action="store_true", help="send; without it, only the outbox")
+    send.add_argument("--status", action="store_true", help="print the journal as a table")
+    send.add_argument("--limit", type=int, metavar="N", help="only the first N provinces")
+    send.add_argument("--rate", type=float, metavar="N", help="at most N messages a minute")
+    send.add_argument(
+        "--resend-uncertain",
+        action="store_true",
+        help="send again messages whose outcome is unknown (they may arrive twice)",
+    )
+    send.add_argument("--outbox", metavar="DIR", help="outbox folder (default: OUT_DIR/outbox)")
+    send.add_argument("--template", help="mail templates of this template (default: the batch's)")
+    send.add_argument("--config", metavar="FILE", help="YAML file with any of these options")
+    send.add_argument("--from", dest="from", metavar="ADDR", help='"Name <addr>" of the author')
+    send.add_argument("--sender", metavar="ADDR", help="Sender: the agent sending for the author")
+    send.add_argument("--reply-to", metavar="ADDR", help="where replies go (default: From)")
+    send.add_argument("--max-size", type=float, metavar="MB", help="largest message (default 10)")
+    send.add_argument("--smtp-host", metavar="HOST")
+    send.add_argument("--smtp-port", type=int, metavar="PORT", help="default 587, 465 or 25")
+    send.add_argument(
+        "--smtp-user", metavar="USER", help="log in (password: $BRIEFGEN_SMTP_PASSWORD)"
+    )
+    send.add_argument("--tls", choices=("starttls", "ssl", "none"), help="default starttls")
+    send.add_argument("--cafile", metavar="FILE", help="trust this CA bundle for TLS")
+    send.add_argument("--password-env", metavar="NAME", help="read the password from $NAME")
+    send.add_argument("--keyring", metavar="SERVICE", help="read the password from the keyring")
+    send.add_argument("--retries", type=int, metavar="N", help="retries of a 4xx (default 3)")
+    send.add_argument("--backoff", type=float, metavar="S", help="first retry delay (default 2)")
+    send.add_argument("--timeout", type=float, metavar="S", help="SMTP timeout (default 60)")
+    send.add_argument("--dkim-domain", metavar="DOMAIN")
+    send.add_argument("--dkim-selector", metavar="SELECTOR")
+    send.add_argument("--dkim-key", metavar="FILE", help="DKIM private key (PEM)")
+    send.add_argument("--password", nargs="?", action=_RefusePassword, help=argparse.SUPPRESS)
+    send.set_defaults(handler=_cmd_send)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="briefgen",
@@ -469,6 +530,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     demo.set_defaults(handler=_cmd_demo)
+    _send_parser(commands)
     return parser
 
 

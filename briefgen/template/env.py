@@ -375,10 +375,11 @@ class Template:
     def language(self) -> str:
         return self.config.language
 
-    def render_xml(self, context: Mapping[str, Any]) -> str:
-        """Render the entry template to XML text; errors name template and line."""
+    def render_xml(self, context: Mapping[str, Any], file: str | None = None) -> str:
+        """Render the entry template (or ``file``, a name this template's loader finds,
+        see :meth:`find_file`) to text; errors name template and line."""
         try:
-            template = self.env.get_template(self._entry_name)
+            template = self.env.get_template(file or self._entry_name)
             return template.render(
                 **context, **{"config": self.config.values, "logo": self.config.logo}
             )
@@ -422,6 +423,23 @@ class Template:
                 Location(file=file, row=line),
                 source_line=_file_line(file, line),
             ) from error
+
+    def find_file(self, name: str) -> tuple[Template, str] | None:
+        """The nearest template holding the file ``name`` ("mail.txt.j2"): this one, else
+        the one it extends, and so on; with the name its loader knows the file by.
+        ``None`` if none does.  Render it with ``found.render_xml(context, file)``."""
+        current: Template | None = self
+        seen: set[Path] = set()
+        while current is not None and current.folder not in seen:
+            seen.add(current.folder)
+            if (current.folder / name).is_file():
+                return current, f"{current.folder.name}/{name}" if current.builtin else name
+            parent = current.config.extends
+            if parent is None:
+                return None
+            folder = _parent_folder(current.folder, parent, str(current.folder / CONFIG))
+            current = _load(folder, folder.parent == builtin_root())
+        return None
 
     @property
     def _entry_name(self) -> str:
@@ -487,13 +505,22 @@ def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
+PLAIN_TEXT = (".txt.j2", "mail.subject.j2", "mail.attachment.j2")
+"""Template files that render plain text (a mail's subject, text body, attachment
+names): not autoescaped.  Every other file is, the brief's XML and mail HTML too."""
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is None or not name.endswith(PLAIN_TEXT)
+
+
 def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnvironment:
     root = builtin_root()
     search = [str(root)] if builtin else [str(folder), str(root)]
     env = sandbox.SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(search, encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
-        autoescape=True,
+        autoescape=_autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
