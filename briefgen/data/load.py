@@ -43,6 +43,11 @@ class Parsed:
     line_of: LineOf
     problems: tuple[Problem, ...] = ()
 
+    def line(self, path: Sequence[str | int]) -> int | None:
+        """The 1-based line of ``path`` in a text file (``None`` when unknown or a cell)."""
+        found = self.line_of(path)
+        return found if isinstance(found, int) else None
+
 
 def _no_lines(path: Sequence[str | int]) -> int | None:
     return None

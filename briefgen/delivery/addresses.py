@@ -312,8 +312,17 @@ def _text(raw: bytes, file: str) -> str:
 
 
 def _field_name(key: object) -> str:
+    """The field a column or key names: its id ("reply_to", "Reply-To") or, as in the
+    workbook layout's address-book sheet, its Vietnamese label ("Gửi đến")."""
     name = "_".join(str(key).strip().lower().split())
-    return _ALIASES.get(name, name)
+    name = _ALIASES.get(name, name)
+    if name not in FIELDS and not name.isascii():
+        from briefgen.data.layout import ADDRESSES
+
+        column = ADDRESSES.column(str(key))
+        if column is not None:
+            return column.id
+    return name
 
 
 def _unknown_field(key: object, where: Location, allowed: Sequence[str]) -> DataError:
@@ -335,7 +344,7 @@ def _yaml_rows(text: str, file: str) -> tuple[_Row | None, list[_Row]]:
             if key not in ("recipients", "defaults"):
                 raise _unknown_field(
                     key,
-                    Location(file=file, row=parsed.line_of([key]), field=str(key)),
+                    Location(file=file, row=parsed.line([key]), field=str(key)),
                     ["recipients", "defaults"],
                 )
         items, prefix = data.get("recipients"), ("recipients",)
@@ -344,9 +353,9 @@ def _yaml_rows(text: str, file: str) -> tuple[_Row | None, list[_Row]]:
             if not isinstance(raw_defaults, dict):
                 raise DataError(
                     "'defaults' must be a mapping of cc, bcc and reply_to",
-                    Location(file=file, row=parsed.line_of(["defaults"]), field="defaults"),
+                    Location(file=file, row=parsed.line(["defaults"]), field="defaults"),
                 )
-            defaults = _yaml_row(raw_defaults, parsed.line_of, ("defaults",), file)
+            defaults = _yaml_row(raw_defaults, parsed.line, ("defaults",), file)
     elif data is None:
         items, prefix = [], ()
     else:
@@ -356,7 +365,7 @@ def _yaml_rows(text: str, file: str) -> tuple[_Row | None, list[_Row]]:
     if not isinstance(items, list):
         raise DataError(
             "the recipients must be a list, one item per province",
-            Location(file=file, row=parsed.line_of(list(prefix)), field="recipients"),
+            Location(file=file, row=parsed.line(list(prefix)), field="recipients"),
             "write '- province: Thanh Hóa' and its 'to:' under 'recipients:'",
         )
     rows = []
@@ -365,9 +374,9 @@ def _yaml_rows(text: str, file: str) -> tuple[_Row | None, list[_Row]]:
         if not isinstance(item, dict):
             raise DataError(
                 "each item must be a mapping with 'province' and 'to'",
-                Location(file=file, row=parsed.line_of(list(path)), field="recipients"),
+                Location(file=file, row=parsed.line(list(path)), field="recipients"),
             )
-        rows.append(_yaml_row(item, parsed.line_of, path, file))
+        rows.append(_yaml_row(item, parsed.line, path, file))
     return defaults, rows
 
 
@@ -403,11 +412,20 @@ def _csv_cells(text: str, file: str) -> Iterator[tuple[int, Sequence[object]]]:
 
 
 def _xlsx_cells(raw: bytes, file: str, sheet: str | None) -> Iterator[tuple[int, Sequence[object]]]:
+    """The rows of the address book's sheet: ``sheet``, else the sheet of the workbook
+    layout's address book ("Địa chỉ thư" / ``addresses``) when the workbook has one,
+    else the first.  The workbook's cost is bounded before it is read (as data
+    workbooks are, :mod:`briefgen.data.limits`), and only its used range is read."""
     import openpyxl  # type: ignore[import-untyped]
     from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
+    from briefgen.data import limits
+    from briefgen.data.layout import ADDRESSES, sheet_kind
+
+    inspection = limits.inspect(raw, file, limits.Limits.from_options())
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
+        warnings.filterwarnings("ignore", "Data Validation extension", UserWarning)
         try:
             book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
@@ -423,8 +441,17 @@ def _xlsx_cells(raw: bytes, file: str, sheet: str | None) -> Iterator[tuple[int,
                 Location(file=file),
                 f"the workbook's sheets: {', '.join(book.sheetnames)}",
             )
-        worksheet = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = list(worksheet.iter_rows(min_row=1, values_only=True))
+        if sheet is None:
+            named = [t for t in book.sheetnames if sheet_kind(t) is ADDRESSES]
+            sheet = named[0] if named else book.sheetnames[0]
+        scan = inspection.sheets.get(sheet, limits.SheetScan())
+        rows: list[Sequence[object]] = []
+        if scan.rows and scan.columns:
+            rows = list(
+                book[sheet].iter_rows(
+                    min_row=1, max_row=scan.rows, max_col=scan.columns, values_only=True
+                )
+            )
     finally:
         book.close()
     yield from enumerate(rows, start=1)
@@ -434,6 +461,7 @@ def _table_rows(
     cells: Iterator[tuple[int, Sequence[object]]], file: str
 ) -> tuple[_Row | None, list[_Row]]:
     columns: list[str | None] | None = None
+    header_row = 0
     defaults: _Row | None = None
     rows: list[_Row] = []
     for number, row in cells:
@@ -442,7 +470,10 @@ def _table_rows(
             continue
         if columns is None:
             columns = _header(texts, file, number)
+            header_row = number
             continue
+        if header_row == number - 1 and _names(texts) == columns:
+            continue  # the ids under the labels, as briefgen's workbooks write them
         values: dict[str, Any] = {}
         for name, text in zip(columns, texts, strict=False):
             if name is not None and text.strip():
@@ -468,6 +499,10 @@ def _table_rows(
         else:
             rows.append(parsed)
     return defaults, rows
+
+
+def _names(texts: Sequence[str]) -> list[str | None]:
+    return [_field_name(t) if t.strip() else None for t in texts]
 
 
 def _cell_text(cell: object) -> str:

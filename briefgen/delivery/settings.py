@@ -268,7 +268,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         name = str(key).replace("-", "_")
-        where = Location(file=file, row=parsed.line_of([key]), field=str(key))
+        where = Location(file=file, row=parsed.line([key]), field=str(key))
         if "password" in name and name != "password_env":
             raise DataError(
                 "a password is never read from a file",

@@ -1330,7 +1330,7 @@ def text_stamp(lines: Sequence[str], size_pt: float = 10.0, font: str = "Times N
     attachment (Decree 30, Appendix I, II.8.b: number and symbol, signing
     time, Times New Roman 10 pt); the font is embedded as in every brief.
     """
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped,unused-ignore]
     from reportlab.pdfgen.canvas import Canvas as PdfCanvas  # type: ignore[import-untyped]
 
     family = fonts.resolve_serif(font)

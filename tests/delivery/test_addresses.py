@@ -345,3 +345,41 @@ def test_a_bad_cell_of_a_workbook_is_named_by_its_row(
 def test_a_book_with_only_a_header_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="the address book has no rows"):
         load_address_book(_csv(tmp_path / "book.csv"))
+
+
+def test_the_address_sheet_of_a_briefgen_workbook_is_the_book(tmp_path: Path) -> None:
+    # The workbook a user fills for their data (briefgen new-workbook) keeps the
+    # address book in its sheet "Địa chỉ thư", labels over ids: one file for both.
+    import briefgen
+
+    path = tmp_path / "book.xlsx"
+    briefgen.new_workbook(path, year=2025, provinces=["Ninh Bình", "Thanh Hóa"])
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Địa chỉ thư"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:2] == ["Tỉnh, thành phố", "Gửi đến"]
+    rows = {sheet.cell(row, 1).value: row for row in range(3, sheet.max_row + 1)}
+    sheet.cell(rows["Ninh Bình"], 2, "Sở KH&CN, tỉnh Ninh Bình <skhcn@ninhbinh.gov.vn>")
+    sheet.cell(rows["Thanh Hóa"], 2, "skhcn@thanhhoa.gov.vn")
+    sheet.cell(rows["Thanh Hóa"], 3, "Văn phòng <vp@thanhhoa.gov.vn>")
+    workbook.save(path)
+    book = load_address_book(path, year=2025)
+    assert set(book.entries) == {"37", "38"}
+    assert book.entries["37"].to == (
+        Mailbox("Sở KH&CN, tỉnh Ninh Bình", "skhcn@ninhbinh.gov.vn"),
+    )
+    assert book.entries["38"].cc == (Mailbox("Văn phòng", "vp@thanhhoa.gov.vn"),)
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    # One cell at the far corner of A1:XFD1048576: read cell by cell, this hangs.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["province", "to"])
+    sheet.append(["Hà Nội", "a@hanoi.gov.vn"])
+    sheet["XFD1048576"] = "x"
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with pytest.raises(DataError, match="limit") as raised:
+        load_address_book(path, year=2024)
+    assert str(path) in str(raised.value)
