@@ -11,7 +11,9 @@ bookmarks; title, author, subject, keywords and language go to the metadata.
 Determinism: the same document gives byte-identical files (reportlab's
 ``invariant`` mode fixes the dates and file identifier).
 
-Only this module and :mod:`briefgen.fonts` import reportlab.
+Page flow (what stays together, what splits) lives in
+:mod:`briefgen.writers._pdf_flow`.  Only these modules and :mod:`briefgen.fonts`
+import reportlab.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from reportlab.lib.enums import (  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     BaseDocTemplate,
     Frame,
@@ -52,7 +55,7 @@ from reportlab.platypus import Paragraph as PdfParagraph
 from briefgen import fonts
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
-from briefgen.writers import drawn_image
+from briefgen.writers import _columns, _pdf_flow, drawn_image
 from briefgen.writers._look import TILE_FILL, TREND_ARROWS, TREND_COLOURS
 
 # Images go into the PDF Flate-compressed only, not also ASCII85-armoured (a 7-bit
@@ -309,6 +312,7 @@ class _StyleSheet:
                 alignment=_ALIGNMENTS[align],
                 firstLineIndent=indent if indented else 0,
                 spaceAfter=text.space_after_pt,
+                allowWidows=0,
             )
             for align in _ALIGNMENTS
             for indented in (True, False)
@@ -343,6 +347,7 @@ class _StyleSheet:
                 bulletFontName=regular,
                 bulletFontSize=size,
                 spaceAfter=text.space_after_pt,
+                allowWidows=0,
             )
 
         table_size = text.table_size_pt
@@ -436,8 +441,13 @@ def _printable(text: str) -> str:
 
 def _markup(inlines: Iterable[m.Inline]) -> str:
     """reportlab paragraph markup for inlines; every character of text prints literally."""
+    return _runs_markup(m.runs(inlines))
+
+
+def _runs_markup(runs: Iterable[m.Run]) -> str:
+    """reportlab paragraph markup for flattened runs."""
     parts: list[str] = []
-    for run in m.runs(inlines):
+    for run in runs:
         if run.is_break:
             parts.append("<br/>")
             continue
@@ -612,15 +622,23 @@ class _StoryBuilder:
     def story(self, blocks: Iterable[m.Block]) -> list[Flowable]:
         flowables: list[Flowable] = []
         for index, block in enumerate(blocks):
-            flowables.extend(self.block(block, Location(field=f"blocks[{index}]")))
-        return flowables
+            made = self.block(block, Location(field=f"blocks[{index}]"))
+            if (
+                isinstance(block, m.Signature)
+                and flowables
+                and not isinstance(flowables[-1], PdfPageBreak)
+            ):
+                # The closing text and the signature print on one page.
+                made = [_pdf_flow.KeepWithSignature(flowables.pop(), made)]
+            flowables.extend(made)
+        return _pdf_flow.keep_leads(flowables)
 
     def block(self, block: m.Block, where: Location) -> list[Flowable]:
         match block:
             case m.Heading():
                 return [self.heading(block)]
             case m.Paragraph():
-                return [self.paragraph(block)]
+                return self.paragraph(block)
             case m.ListBlock():
                 return self.list_items(block)
             case m.Table():
@@ -652,18 +670,18 @@ class _StoryBuilder:
             _markup(block.content), self.styles.headings[block.level - 1], outline=entry
         )
 
-    def paragraph(self, block: m.Paragraph) -> Flowable:
+    def paragraph(self, block: m.Paragraph) -> list[Flowable]:
         align = block.align or self.styles.text.align
-        return PdfParagraph(
-            _markup(block.content), self.styles.body[(align, block.indent is not False)]
-        )
+        style = self.styles.body[(align, block.indent is not False)]
+        return _pdf_flow.chunked(list(m.runs(block.content)), style, _runs_markup)
 
     def list_items(self, block: m.ListBlock) -> list[Flowable]:
         style = self.styles.number_item if block.ordered else self.styles.dash_item
-        return [
-            PdfParagraph(_markup(item), style, bulletText=f"{number}." if block.ordered else "-")
-            for number, item in enumerate(block.items, start=1)
-        ]
+        flowables: list[Flowable] = []
+        for number, item in enumerate(block.items, start=1):
+            bullet = f"{number}." if block.ordered else "-"
+            flowables += _pdf_flow.chunked(list(m.runs(item)), style, _runs_markup, bullet)
+        return flowables
 
     # ----------------------------------------------------------------- table and chart
 
@@ -692,28 +710,44 @@ class _StoryBuilder:
         for placed in _place_cells(rows, columns, header_rows):
             header = placed.row < header_rows
             align = placed.cell.align or ("center" if header else "left")
-            data[placed.row][placed.column] = PdfParagraph(
-                _markup(placed.cell.content), self.styles.table_cells[(header, align)]
+            pieces = _pdf_flow.chunked(
+                list(m.runs(placed.cell.content)),
+                self.styles.table_cells[(header, align)],
+                _runs_markup,
             )
+            data[placed.row][placed.column] = pieces[0] if len(pieces) == 1 else pieces
             if placed.last_row > placed.row or placed.last_column > placed.column:
                 commands.append(
                     ("SPAN", (placed.column, placed.row), (placed.last_column, placed.last_row))
                 )
-        width = self.layout.text_width
-        table = Table(
+        table = _pdf_flow.BriefTable(
             data,
-            colWidths=[fraction * width for fraction in block.widths],
+            colWidths=self._column_widths(block),
             repeatRows=header_rows,
             style=TableStyle(commands),
             hAlign="CENTER",
             # A caption brings its own space above; the table then sits right under it.
             spaceBefore=0 if block.caption else self.styles.text.space_after_pt,
             spaceAfter=self.styles.text.space_after_pt * 2,
+            page_height=self.layout.text_height,
         )
         if not block.caption:
             return [table]
         # keepWithNext on the caption keeps it on the page where the table starts.
         return [PdfParagraph(_markup(block.caption), self.styles.table_caption), table]
+
+    def _column_widths(self, block: m.Table) -> tuple[float, ...]:
+        """Column widths from the cells' content (see :mod:`briefgen.writers._columns`)."""
+        family = self.styles.family
+        size = self.styles.text.table_size_pt
+
+        def measure(text: str, bold: bool) -> float:
+            width: float = stringWidth(_printable(text), family.face_name(bold=bold), size)
+            return width
+
+        # Half a point more than the text needs: rounding never wraps a number.
+        padding = 2 * _TABLE_CELL_PADDING_PT + 0.5
+        return _columns.column_widths(block, self.layout.text_width, measure, padding)
 
     def chart(self, block: m.Chart, where: Location) -> Flowable:
         image = drawn_image(block, where, "pdf")
@@ -765,11 +799,12 @@ class _StoryBuilder:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
             *extra,
         ]
-        return Table(
+        return _pdf_flow.BriefTable(
             rows,
             colWidths=[width * left_width, width * (1 - left_width)],
             style=TableStyle(commands),
             hAlign="CENTER",
+            page_height=self.layout.text_height,
         )
 
     def _centred(
