@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import charts
+from briefgen import model as m
 from briefgen.data.dataset import Dataset
 from briefgen.data.load import load as _load_file
 from briefgen.document import Document
@@ -30,6 +31,20 @@ def load(
     return _load_file(source, sheet=sheet, locale=locale)
 
 
+def _fit_pages(model: m.Document) -> m.Document:
+    """``model`` with the charts that would leave a hole at a page foot drawn shorter.
+
+    The PDF layout finds them; drawing them again at that height (rather than
+    scaling the picture) keeps their lettering full size, and every format gets
+    the same charts.
+    """
+    if not model.charts():
+        return model
+    from briefgen.writers import pdf  # reportlab only when there are charts to place
+
+    return charts.shorten(model, pdf.chart_scales(model))
+
+
 def build(
     dataset: Dataset,
     province: str,
@@ -51,6 +66,6 @@ def build(
     loaded = template if isinstance(template, Template) else load_template(template)
     entry = dataset.entry(province, year)
     context = build_context(dataset, entry, loaded.language)
-    model = charts.draw_charts(loaded.render(context))
+    model = _fit_pages(charts.draw_charts(loaded.render(context)))
     name = brief_name(entry.unit.slug, year, loaded.name, "x").rsplit(".", 1)[0]
     return Document(**{f.name: getattr(model, f.name) for f in fields(model)}, name=name)

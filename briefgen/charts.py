@@ -52,7 +52,7 @@ import statistics
 import tempfile
 import textwrap
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -144,6 +144,22 @@ def draw_charts(document: m.Document) -> m.Document:
                 blocks.append(missing_data(block))
         else:
             blocks.append(block)
+    return document.with_blocks(blocks)
+
+
+def shorten(document: m.Document, scales: Mapping[int, float]) -> m.Document:
+    """A copy of ``document`` whose charts at the block indices of ``scales`` are drawn
+    again, as wide and ``scale`` times as high: what the page they print on has room
+    for (see :func:`briefgen.writers.pdf.chart_scales`)."""
+    if not scales:
+        return document
+    blocks = list(document.blocks)
+    for index, scale in scales.items():
+        block = blocks[index]
+        if isinstance(block, m.Chart):
+            # Tenths of a millimetre: the model dump stays readable.
+            spec = replace(block.spec, height_mm=math.floor(block.spec.height_mm * scale * 10) / 10)
+            blocks[index] = replace(block, spec=spec, image=draw(spec))
     return document.with_blocks(blocks)
 
 

@@ -14,7 +14,9 @@ This module holds the flowables that do that, for :mod:`briefgen.writers.pdf`:
 - :class:`BriefTable` splits between rows, repeating the header, and inside a
   row only when that row is taller than a page;
 - :func:`chunk_runs` cuts very long text into pieces reportlab lays out in
-  linear time.
+  linear time;
+- :class:`FlowDocTemplate` shortens a chart that would leave a hole where it
+  does not fit.
 
 Only this module, :mod:`briefgen.writers.pdf` and :mod:`briefgen.fonts` import
 reportlab.
@@ -31,6 +33,7 @@ from reportlab.platypus import Flowable as PdfFlowable  # type: ignore[import-un
 from reportlab.platypus import PageBreak, Table
 from reportlab.platypus import Paragraph as PdfParagraph
 from reportlab.platypus.doctemplate import (  # type: ignore[import-untyped]
+    BaseDocTemplate,
     FrameBreak,
     NullActionFlowable,
 )
@@ -288,3 +291,65 @@ def keep_leads(flowables: Sequence[Flowable]) -> list[Flowable]:
             out += [*lead, flowable]
         lead = []
     return out + lead
+
+
+# --------------------------------------------------------------------------- charts
+
+SHRINK_FROM: Final = 0.15
+"""A chart that does not fit is made shorter only when moving it would leave more
+than this share of the page empty; below, it starts the next page."""
+SHORTEST: Final = 0.55
+"""A chart is made no shorter than this share of its drawn height."""
+_SHORTEST_PT: Final = 90.0
+"""…and no shorter than this (about 32 mm): below, it is no longer worth reading."""
+MARGIN_LINES: Final = 2
+"""Lines left free under a shortened chart, so a word processor whose lines fall a
+little lower than ours still fits it on the page."""
+
+
+class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
+    """The document template of the PDF writer.
+
+    A chart (tagged ``_brief_chart`` with its block index) that does not fit the
+    rest of a page where moving it would leave a hole is scaled down to fit,
+    down to :data:`SHORTEST`; :attr:`chart_scales` records the scales, so that
+    :func:`briefgen.charts.redraw` can draw those charts at that height for
+    every writer, where the PDF then needs no scaling.
+    """
+
+    def __init__(self, *args: Any, margin_pt: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chart_scales: dict[int, float] = {}
+        self.margin_pt = margin_pt
+
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
+        if flowables:
+            self._fit_chart(flowables[0])
+        super().handle_flowable(flowables)
+
+    def _fit_chart(self, unit: Flowable) -> None:
+        chart = unit.follower if isinstance(unit, KeepWithFirst) else unit
+        index = getattr(chart, "_brief_chart", None)
+        frame = getattr(self, "frame", None)  # none before the first page begins
+        if index is None or index in self.chart_scales or frame is None or frame._atTop:
+            return
+        room = frame._y - frame._y1p
+        if room < SHRINK_FROM * frame._height:
+            return
+        width = frame._getAvailableWidth()
+        whole = _height([unit], width, self.canv) + unit.getSpaceBefore()
+        if whole <= room:
+            return
+        picture = _flat([chart])[0]
+        drawn = picture.wrap(width, _FORCE_SPLIT)[1]
+        target = room - self.margin_pt - (whole - drawn)
+        if target < max(SHORTEST * drawn, _SHORTEST_PT):
+            return
+        scale = target / drawn
+        self.chart_scales[index] = scale
+        shrink = getattr(picture, "shrink", None)
+        if shrink is not None:
+            shrink(scale)
+        else:  # a picture: reportlab's Image
+            picture.drawWidth *= scale
+            picture.drawHeight *= scale

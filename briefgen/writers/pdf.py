@@ -37,8 +37,8 @@ from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+from reportlab.platypus import Flowable as PdfFlowable
 from reportlab.platypus import (  # type: ignore[import-untyped]
-    BaseDocTemplate,
     Frame,
     HRFlowable,
     KeepTogether,
@@ -47,7 +47,6 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     Table,
     TableStyle,
 )
-from reportlab.platypus import Flowable as PdfFlowable
 from reportlab.platypus import Image as PdfImage
 from reportlab.platypus import PageBreak as PdfPageBreak
 from reportlab.platypus import Paragraph as PdfParagraph
@@ -136,6 +135,17 @@ def write(document: m.Document) -> bytes:
     (``Chart.image`` is ``None``) or whose picture cannot be read, and when
     no font covering Vietnamese is installed.
     """
+    return _build(document)[0]
+
+
+def chart_scales(document: m.Document) -> dict[int, float]:
+    """Block index → the share of its drawn height a chart must shrink to, for the
+    charts that would otherwise leave a hole at the foot of a page (see
+    :class:`briefgen.writers._pdf_flow.FlowDocTemplate`)."""
+    return _build(document)[1]
+
+
+def _build(document: m.Document) -> tuple[bytes, dict[int, float]]:
     family = fonts.resolve_serif(document.style.font)
     layout = _Layout.of(document.page)
     styles = _StyleSheet.build(family, document.style)
@@ -143,8 +153,9 @@ def write(document: m.Document) -> bytes:
 
     buffer = io.BytesIO()
     meta = document.meta
-    template = BaseDocTemplate(
+    template = _pdf_flow.FlowDocTemplate(
         buffer,
+        margin_pt=_pdf_flow.MARGIN_LINES * styles.body[("left", False)].leading,
         pagesize=(layout.page_width, layout.page_height),
         leftMargin=layout.left,
         rightMargin=layout.right,
@@ -187,7 +198,7 @@ def write(document: m.Document) -> bytes:
         ]
     )
     template.build(story)
-    return buffer.getvalue()
+    return buffer.getvalue(), template.chart_scales
 
 
 # --------------------------------------------------------------------------- page geometry
@@ -623,6 +634,8 @@ class _StoryBuilder:
         flowables: list[Flowable] = []
         for index, block in enumerate(blocks):
             made = self.block(block, Location(field=f"blocks[{index}]"))
+            if isinstance(block, m.Chart):
+                made[0]._brief_chart = index  # for FlowDocTemplate's chart fitting
             if (
                 isinstance(block, m.Signature)
                 and flowables
@@ -975,6 +988,12 @@ class _SceneChart(PdfFlowable):  # type: ignore[misc]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
+
+    def shrink(self, factor: float) -> None:
+        """Draw ``factor`` times smaller."""
+        self.scale *= factor
+        self.width *= factor
+        self.height *= factor
 
     def draw(self) -> None:
         canvas = self.canv

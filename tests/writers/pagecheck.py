@@ -208,3 +208,73 @@ def _split_numbers(pages: list[_Page], expect: Expectations) -> Iterable[Problem
                 "split number",
                 f"'{number}' printed whole {printed[number]} of {count} times in table cells",
             )
+
+
+# --------------------------------------------------------------------------- many briefs
+
+FIXTURES = ("seed-reports.yaml", "national-2019-2025.json")
+TEMPLATES = ("official", "en")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One brief to render: a record of a fixture file, with a template."""
+
+    source: Path
+    code: str
+    year: int
+    template: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.source.stem}-{self.code}-{self.year}-{self.template}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered brief: its files, what its pages must satisfy, and its PDF's problems."""
+
+    job: Job
+    pdf: Path
+    docx: Path
+    expect: Expectations
+    problems: tuple[Problem, ...]
+
+
+def jobs(fixtures: Path) -> list[Job]:
+    """Every record of the seed and national fixtures, with every checked template."""
+    import briefgen
+
+    found: list[Job] = []
+    for name in FIXTURES:
+        source = fixtures / name
+        for entry in briefgen.load(source).entries:
+            for template in TEMPLATES:
+                found.append(Job(source, entry.unit.code, entry.record.year, template))
+    return found
+
+
+_DATASETS: dict[Path, Any] = {}
+
+
+def render(jobs: list[Job], out: Path) -> list[Rendered]:
+    """Render ``jobs`` to PDF and DOCX in ``out`` and check the PDFs (a worker's share)."""
+    import briefgen
+
+    done: list[Rendered] = []
+    for job in jobs:
+        dataset = _DATASETS.get(job.source)
+        if dataset is None:
+            dataset = _DATASETS[job.source] = briefgen.load(job.source)
+        document = briefgen.build(dataset, job.code, job.year, job.template)
+        pdf, docx = out / f"{job.name}.pdf", out / f"{job.name}.docx"
+        document.save(pdf)
+        document.save(docx)
+        expect = Expectations.of(document, job.name)
+        done.append(Rendered(job, pdf, docx, expect, tuple(check(pdf, expect))))
+    return done
+
+
+def check_all(pairs: list[tuple[Path, Expectations]]) -> list[Problem]:
+    """The problems of several renderings (a worker's share)."""
+    return [problem for pdf, expect in pairs for problem in check(pdf, expect)]
