@@ -10,8 +10,8 @@ hostile input (rows and letterhead cells taller than a page, megabyte paragraphs
 from __future__ import annotations
 
 import io
-import re
 import multiprocessing
+import re
 import subprocess
 import sys
 import textwrap
@@ -126,7 +126,9 @@ def test_no_page_of_libreoffices_rendering_of_our_docx_is_badly_laid_out(
 
 def filler(lines: int) -> m.Paragraph:
     """A body paragraph about ``lines`` lines long in the default style."""
-    return m.Paragraph((T("Nội dung báo cáo được trình bày đầy đủ và rõ ràng. " * (5 * lines // 3)),))
+    return m.Paragraph(
+        (T("Nội dung báo cáo được trình bày đầy đủ và rõ ràng. " * (5 * lines // 3)),)
+    )
 
 
 SIGNATURE = m.Signature(
