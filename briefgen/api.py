@@ -42,7 +42,12 @@ def _fit_pages(model: m.Document) -> m.Document:
         return model
     from briefgen.writers import pdf  # reportlab only when there are charts to place
 
-    return charts.shorten(model, pdf.chart_scales(model))
+    floors = {
+        index: charts.shortest_mm(block.spec) / block.spec.height_mm
+        for index, block in enumerate(model.blocks)
+        if isinstance(block, m.Chart)
+    }
+    return charts.shorten(model, pdf.chart_scales(model, floors))
 
 
 def build(

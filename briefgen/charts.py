@@ -163,6 +163,16 @@ def shorten(document: m.Document, scales: Mapping[int, float]) -> m.Document:
     return document.with_blocks(blocks)
 
 
+def shortest_mm(spec: m.ChartSpec) -> float:
+    """The least height at which a chart of ``spec`` still reads well: rows of
+    horizontal bars and rank tracks keep labels of at least 6 pt, other kinds a
+    plot area of about 25 mm."""
+    rows = len(spec.categories)
+    if spec.kind == "rank" or (spec.kind in ("bar", "growth") and rows > 4):
+        return 14 + 3.0 * rows
+    return 38.0
+
+
 def check(spec: m.ChartSpec) -> None:
     """Raise :class:`TemplateError` for a spec no kind can draw (unknown kind,
     wrong number of series, ``better`` or ``highlight`` out of step)."""

@@ -302,7 +302,7 @@ SHORTEST: Final = 0.55
 """A chart is made no shorter than this share of its drawn height."""
 _SHORTEST_PT: Final = 90.0
 """…and no shorter than this (about 32 mm): below, it is no longer worth reading."""
-MARGIN_LINES: Final = 2
+MARGIN_LINES: Final = 1
 """Lines left free under a shortened chart, so a word processor whose lines fall a
 little lower than ours still fits it on the page."""
 
@@ -310,20 +310,28 @@ little lower than ours still fits it on the page."""
 class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
     """The document template of the PDF writer.
 
-    A chart (tagged ``_brief_chart`` with its block index) that does not fit the
-    rest of a page where moving it would leave a hole is scaled down to fit,
-    down to :data:`SHORTEST`; :attr:`chart_scales` records the scales, so that
-    :func:`briefgen.charts.redraw` can draw those charts at that height for
-    every writer, where the PDF then needs no scaling.
+    With ``chart_floors`` (block index → least share of its height), a chart
+    (tagged ``_brief_chart`` with its block index) that does not fit the rest
+    of a page where moving it would leave a hole is scaled down to fit, down to
+    its floor and :data:`SHORTEST`; :attr:`chart_scales` records the scales, so
+    that :func:`briefgen.charts.shorten` draws those charts at that height for
+    every writer.  Without (when writing), charts are placed as they are.
     """
 
-    def __init__(self, *args: Any, margin_pt: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        margin_pt: float = 0.0,
+        chart_floors: dict[int, float] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.chart_scales: dict[int, float] = {}
+        self.chart_floors = chart_floors
         self.margin_pt = margin_pt
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
-        if flowables:
+        if flowables and self.chart_floors is not None:
             self._fit_chart(flowables[0])
         super().handle_flowable(flowables)
 
@@ -343,7 +351,8 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         picture = _flat([chart])[0]
         drawn = picture.wrap(width, _FORCE_SPLIT)[1]
         target = room - self.margin_pt - (whole - drawn)
-        if target < max(SHORTEST * drawn, _SHORTEST_PT):
+        floor = max(SHORTEST, self.chart_floors.get(index, 0.0) if self.chart_floors else 0.0)
+        if target < max(floor * drawn, _SHORTEST_PT):
             return
         scale = target / drawn
         self.chart_scales[index] = scale

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias, assert_never
 from xml.sax.saxutils import escape
@@ -138,14 +138,23 @@ def write(document: m.Document) -> bytes:
     return _build(document)[0]
 
 
-def chart_scales(document: m.Document) -> dict[int, float]:
+def chart_scales(
+    document: m.Document, floors: Mapping[int, float] | None = None
+) -> dict[int, float]:
     """Block index → the share of its drawn height a chart must shrink to, for the
     charts that would otherwise leave a hole at the foot of a page (see
-    :class:`briefgen.writers._pdf_flow.FlowDocTemplate`)."""
-    return _build(document)[1]
+    :class:`briefgen.writers._pdf_flow.FlowDocTemplate`).
+
+    ``floors``: block index → the least share a chart may shrink to (``None``: the
+    writer's own limit for every chart).
+    """
+    return _build(document, dict(floors or {}))[1]
 
 
-def _build(document: m.Document) -> tuple[bytes, dict[int, float]]:
+def _build(
+    document: m.Document, floors: dict[int, float] | None = None
+) -> tuple[bytes, dict[int, float]]:
+    """The PDF's bytes and, when ``floors`` is given, the chart scales that fit the pages."""
     family = fonts.resolve_serif(document.style.font)
     layout = _Layout.of(document.page)
     styles = _StyleSheet.build(family, document.style)
@@ -156,6 +165,7 @@ def _build(document: m.Document) -> tuple[bytes, dict[int, float]]:
     template = _pdf_flow.FlowDocTemplate(
         buffer,
         margin_pt=_pdf_flow.MARGIN_LINES * styles.body[("left", False)].leading,
+        chart_floors=floors,
         pagesize=(layout.page_width, layout.page_height),
         leftMargin=layout.left,
         rightMargin=layout.right,
