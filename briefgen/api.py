@@ -32,7 +32,7 @@ def load(
 
 
 def _fit_pages(model: m.Document) -> m.Document:
-    """``model`` with the charts that would leave a hole at a page foot drawn shorter.
+    """``model`` with its charts drawn at the heights that leave no hole at a page foot.
 
     The PDF layout finds them; drawing them again at that height (rather than
     scaling the picture) keeps their lettering full size, and every format gets
@@ -47,7 +47,7 @@ def _fit_pages(model: m.Document) -> m.Document:
         for index, block in enumerate(model.blocks)
         if isinstance(block, m.Chart)
     }
-    return charts.shorten(model, pdf.chart_scales(model, floors))
+    return charts.refit(model, pdf.chart_scales(model, floors))
 
 
 def build(

@@ -147,10 +147,10 @@ def draw_charts(document: m.Document) -> m.Document:
     return document.with_blocks(blocks)
 
 
-def shorten(document: m.Document, scales: Mapping[int, float]) -> m.Document:
+def refit(document: m.Document, scales: Mapping[int, float]) -> m.Document:
     """A copy of ``document`` whose charts at the block indices of ``scales`` are drawn
     again, as wide and ``scale`` times as high: what the page they print on has room
-    for (see :func:`briefgen.writers.pdf.chart_scales`)."""
+    for, or needs filled (see :func:`briefgen.writers.pdf.chart_scales`)."""
     if not scales:
         return document
     blocks = list(document.blocks)
@@ -165,12 +165,12 @@ def shorten(document: m.Document, scales: Mapping[int, float]) -> m.Document:
 
 def shortest_mm(spec: m.ChartSpec) -> float:
     """The least height at which a chart of ``spec`` still reads well: rows of
-    horizontal bars and rank tracks keep labels of at least 6 pt, other kinds a
+    horizontal bars and rank tracks keep labels of about 6 pt, other kinds a
     plot area of about 25 mm."""
     rows = len(spec.categories)
     if spec.kind == "rank" or (spec.kind in ("bar", "growth") and rows > 4):
-        return 14 + 3.0 * rows
-    return 38.0
+        return 12 + 2.6 * rows
+    return 36.0
 
 
 def check(spec: m.ChartSpec) -> None:

@@ -15,8 +15,8 @@ This module holds the flowables that do that, for :mod:`briefgen.writers.pdf`:
   row only when that row is taller than a page;
 - :func:`chunk_runs` cuts very long text into pieces reportlab lays out in
   linear time;
-- :class:`FlowDocTemplate` shortens a chart that would leave a hole where it
-  does not fit.
+- :class:`FlowDocTemplate` plans chart heights so that a chart that does not
+  fit leaves no hole.
 
 Only this module, :mod:`briefgen.writers.pdf` and :mod:`briefgen.fonts` import
 reportlab.
@@ -130,7 +130,10 @@ class KeepWithFirst(_Keep):
         if self._whole <= available_height:
             return _handed(self._content)
         lead_height = _height(self.lead, available_width, canvas)
-        room = available_height - lead_height - self.follower.getSpaceBefore()
+        # The frame puts the larger of the lead's space after and the follower's space
+        # before between them; a point more keeps rounding from splitting it twice.
+        gap = max(self.lead[-1].getSpaceAfter(), self.follower.getSpaceBefore())
+        room = available_height - lead_height - gap - 1
         if room > 0 and isinstance(self.follower, (PdfParagraph, Table)):
             self.follower.wrapOn(canvas, available_width, room)
             parts = self.follower.splitOn(canvas, available_width, room)
@@ -300,9 +303,12 @@ SHRINK_FROM: Final = 0.15
 than this share of the page empty; below, it starts the next page."""
 SHORTEST: Final = 0.55
 """A chart is made no shorter than this share of its drawn height."""
+TALLEST: Final = 1.5
+"""A chart is made at most this much taller to fill the page before a chart that
+cannot be made short enough to fit it."""
 _SHORTEST_PT: Final = 90.0
 """…and no shorter than this (about 32 mm): below, it is no longer worth reading."""
-MARGIN_LINES: Final = 1
+MARGIN_LINES: Final = 1.5
 """Lines left free under a shortened chart, so a word processor whose lines fall a
 little lower than ours still fits it on the page."""
 
@@ -310,12 +316,15 @@ little lower than ours still fits it on the page."""
 class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
     """The document template of the PDF writer.
 
-    With ``chart_floors`` (block index → least share of its height), a chart
-    (tagged ``_brief_chart`` with its block index) that does not fit the rest
-    of a page where moving it would leave a hole is scaled down to fit, down to
-    its floor and :data:`SHORTEST`; :attr:`chart_scales` records the scales, so
-    that :func:`briefgen.charts.shorten` draws those charts at that height for
-    every writer.  Without (when writing), charts are placed as they are.
+    With ``chart_floors`` (block index → least share of its height), it plans
+    chart heights.  A chart (tagged ``_brief_chart`` with its block index) that
+    does not fit the rest of a page, where moving it would leave a hole, is
+    made shorter to fit, down to its floor and :data:`SHORTEST`; when even that
+    does not fit, the charts already on the page are made taller (by at most
+    :data:`TALLEST`) to fill the hole it leaves.  :attr:`chart_scales` records
+    the scales, so that :func:`briefgen.charts.refit` draws those charts at
+    that height for every writer.  Without floors (when writing), charts are
+    placed as they are.
     """
 
     def __init__(
@@ -329,6 +338,12 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         self.chart_scales: dict[int, float] = {}
         self.chart_floors = chart_floors
         self.margin_pt = margin_pt
+        self._on_page: list[tuple[int, float]] = []
+        """Charts placed on the current page at their drawn height: (block index, height)."""
+
+    def handle_pageBegin(self) -> None:  # reportlab's hook name
+        self._on_page = []
+        super().handle_pageBegin()
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
         if flowables and self.chart_floors is not None:
@@ -339,26 +354,40 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         chart = unit.follower if isinstance(unit, KeepWithFirst) else unit
         index = getattr(chart, "_brief_chart", None)
         frame = getattr(self, "frame", None)  # none before the first page begins
-        if index is None or index in self.chart_scales or frame is None or frame._atTop:
-            return
-        room = frame._y - frame._y1p
-        if room < SHRINK_FROM * frame._height:
+        if index is None or index in self.chart_scales or frame is None:
             return
         width = frame._getAvailableWidth()
-        whole = _height([unit], width, self.canv) + unit.getSpaceBefore()
-        if whole <= room:
-            return
         picture = _flat([chart])[0]
         drawn = picture.wrap(width, _FORCE_SPLIT)[1]
+        room = frame._y - frame._y1p
+        whole = _height([unit], width, self.canv) + unit.getSpaceBefore()
+        if whole <= room or frame._atTop:
+            self._on_page.append((index, drawn))
+            return
+        if room < SHRINK_FROM * frame._height:
+            return
         target = room - self.margin_pt - (whole - drawn)
         floor = max(SHORTEST, self.chart_floors.get(index, 0.0) if self.chart_floors else 0.0)
-        if target < max(floor * drawn, _SHORTEST_PT):
+        if target >= max(floor * drawn, _SHORTEST_PT):
+            self.chart_scales[index] = target / drawn
+            _scale_picture(picture, target / drawn)
+        else:
+            self._fill_page(room - self.margin_pt)
+
+    def _fill_page(self, spare: float) -> None:
+        """Make the charts already on this page taller, sharing ``spare`` points."""
+        growing = [(i, h) for i, h in self._on_page if i not in self.chart_scales]
+        if not growing or spare <= 0:
             return
-        scale = target / drawn
-        self.chart_scales[index] = scale
-        shrink = getattr(picture, "shrink", None)
-        if shrink is not None:
-            shrink(scale)
-        else:  # a picture: reportlab's Image
-            picture.drawWidth *= scale
-            picture.drawHeight *= scale
+        share = spare / len(growing)
+        for index, height in growing:
+            self.chart_scales[index] = min(TALLEST, (height + share) / height)
+
+
+def _scale_picture(picture: Flowable, scale: float) -> None:
+    shrink = getattr(picture, "shrink", None)
+    if shrink is not None:
+        shrink(scale)
+    else:  # a picture: reportlab's Image
+        picture.drawWidth *= scale
+        picture.drawHeight *= scale

@@ -89,8 +89,8 @@ _SIGNATURE_GAP_LINES: Final = 3
 
 _GRID_TABLE_STYLE: Final = "Table Grid"
 """The template's table style with single black borders on every cell."""
-_GRID_CELL_PADDING_PT: Final = 5.4
-"""Left and right padding of a "Table Grid" cell (108 twips, from "Normal Table")."""
+_GRID_CELL_PADDING_PT: Final = 3.0
+"""Left and right padding of a table cell: the PDF's, so both wrap cells alike."""
 _MEASURE_SAFETY: Final = 1.05
 """Our Times metrics read Vietnamese letters at their base letter's width; "ư" and "ơ"
 are a little wider in print, so column widths allow 5 % more."""
@@ -664,6 +664,8 @@ class _DocxWriter:
             self._add_runs(caption, block.caption, bold=True)
         widths = self._column_widths(block)
         table = self._new_table(widths, _GRID_TABLE_STYLE)
+        padding = round(_GRID_CELL_PADDING_PT * 20)
+        _ooxml.set_table_cell_margins(table, padding, padding)
         header_rows = len(block.header)
         rows = block.header + block.body
         grid = _table_grid(rows, block.columns)
