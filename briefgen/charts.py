@@ -170,7 +170,7 @@ def shortest_mm(spec: m.ChartSpec) -> float:
     rows = len(spec.categories)
     if spec.kind == "rank" or (spec.kind in ("bar", "growth") and rows > 4):
         return 12 + 2.6 * rows
-    return 36.0
+    return 34.0
 
 
 def check(spec: m.ChartSpec) -> None:

@@ -301,14 +301,14 @@ def keep_leads(flowables: Sequence[Flowable]) -> list[Flowable]:
 SHRINK_FROM: Final = 0.15
 """A chart that does not fit is made shorter only when moving it would leave more
 than this share of the page empty; below, it starts the next page."""
-SHORTEST: Final = 0.55
+SHORTEST: Final = 0.5
 """A chart is made no shorter than this share of its drawn height."""
 TALLEST: Final = 1.5
 """A chart is made at most this much taller to fill the page before a chart that
 cannot be made short enough to fit it."""
 _SHORTEST_PT: Final = 90.0
 """…and no shorter than this (about 32 mm): below, it is no longer worth reading."""
-MARGIN_LINES: Final = 1.5
+MARGIN_LINES: Final = 2
 """Lines left free under a shortened chart, so a word processor whose lines fall a
 little lower than ours still fits it on the page."""
 
