@@ -99,6 +99,8 @@ _LAYOUT_CELL_PADDING_PT: Final = 2.0
 """Left/right padding in letterhead and signature cells, so the columns never touch."""
 _LETTERHEAD_FOOT_SPACE_PT: Final = 4.0
 _BALANCE_PRECISION_PT: Final = 0.5
+_BALANCE_MOST_LINES: Final = 6
+"""Centred text of more lines than this is not balanced (see :meth:`_StoryBuilder._centred`)."""
 _UNBOUNDED_PT: Final = 1e6
 """Height offered when measuring a paragraph: measuring never depends on the page."""
 
@@ -837,7 +839,9 @@ class _StoryBuilder:
         markup = _markup(content)
         paragraph = PdfParagraph(markup, style)
         widths = _line_widths(paragraph, width)
-        if len(widths) > 1:
+        # Balancing wraps the text a dozen times: worth it for a heading's few lines,
+        # not for a page of them.
+        if 1 < len(widths) <= _BALANCE_MOST_LINES:
             inset = (width - _balanced_width(paragraph, width)) / 2
             paragraph = PdfParagraph(markup, _inset(style, inset))
             widths = _line_widths(paragraph, width)
