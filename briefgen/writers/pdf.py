@@ -209,7 +209,10 @@ def _build(
             )
         ]
     )
-    template.build(story)
+    if floors is None:
+        template.build(story)
+    else:  # planning: the pages are laid out, the file is never written
+        template.build(story, canvasmaker=_pdf_flow.PlanningCanvas)
     return buffer.getvalue(), template.chart_scales
 
 
