@@ -18,6 +18,7 @@ import reportlab.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -211,8 +212,10 @@ def _build(
     )
     if floors is None:
         template.build(story)
-    else:  # planning: the pages are laid out, the file is never written
-        template.build(story, canvasmaker=_pdf_flow.PlanningCanvas)
+    else:  # planning: the pages are laid out up to the last chart, no file is written
+        template.chart_count = sum(isinstance(block, m.Chart) for block in document.blocks)
+        with contextlib.suppress(_pdf_flow.PlanDone):
+            template.build(story, canvasmaker=_pdf_flow.PlanningCanvas)
     return buffer.getvalue(), template.chart_scales
 
 
