@@ -38,8 +38,8 @@ from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
-from reportlab.platypus import Flowable as PdfFlowable
-from reportlab.platypus import (  # type: ignore[import-untyped]
+from reportlab.platypus import Flowable as PdfFlowable  # type: ignore[import-untyped]
+from reportlab.platypus import (
     Frame,
     HRFlowable,
     KeepTogether,
