@@ -52,7 +52,7 @@ import statistics
 import tempfile
 import textwrap
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -145,6 +145,32 @@ def draw_charts(document: m.Document) -> m.Document:
         else:
             blocks.append(block)
     return document.with_blocks(blocks)
+
+
+def refit(document: m.Document, scales: Mapping[int, float]) -> m.Document:
+    """A copy of ``document`` whose charts at the block indices of ``scales`` are drawn
+    again, as wide and ``scale`` times as high: what the page they print on has room
+    for, or needs filled (see :func:`briefgen.writers.pdf.chart_scales`)."""
+    if not scales:
+        return document
+    blocks = list(document.blocks)
+    for index, scale in scales.items():
+        block = blocks[index]
+        if isinstance(block, m.Chart):
+            # Tenths of a millimetre: the model dump stays readable.
+            spec = replace(block.spec, height_mm=math.floor(block.spec.height_mm * scale * 10) / 10)
+            blocks[index] = replace(block, spec=spec, image=draw(spec))
+    return document.with_blocks(blocks)
+
+
+def shortest_mm(spec: m.ChartSpec) -> float:
+    """The least height at which a chart of ``spec`` still reads well: rows of
+    horizontal bars and rank tracks keep labels of about 6 pt, other kinds a
+    plot area of about 25 mm."""
+    rows = len(spec.categories)
+    if spec.kind == "rank" or (spec.kind in ("bar", "growth") and rows > 4):
+        return 12 + 2.6 * rows
+    return 34.0
 
 
 def check(spec: m.ChartSpec) -> None:

@@ -164,7 +164,9 @@ class Cell:
 class Table:
     """A table with header rows (repeated on every page) and body rows.
 
-    ``widths``: relative column widths summing to 1.0 (equal when not given).
+    ``widths``: relative column widths summing to 1.0 (equal when not given);
+    writers take them as preferences and widen a column too narrow for its
+    widest word or number (``briefgen.writers._columns``).
     Rows are padded with empty cells so that every row covers ``columns``
     columns once spans are counted; writers may rely on that.  A cell covered
     by a rowspan from above is *not* present in the following rows.

@@ -218,6 +218,17 @@ def append_run(
     paragraph._p.append(run)
 
 
+def keep_last_paragraph_with_next(document: DocxDocument) -> None:
+    """Keep the body's last paragraph on the page of what comes next (``w:keepNext``);
+    nothing when the body ends with a table or is empty."""
+    for child in reversed(document.element.body):
+        if child.tag == qn("w:sectPr"):
+            continue
+        if child.tag == qn("w:p"):
+            Paragraph(child, document._body).paragraph_format.keep_with_next = True
+        return
+
+
 def set_bottom_border(paragraph: Paragraph, weight_eighths: int, space_pt: int = 0) -> None:
     """Draw a single black rule along the bottom of ``paragraph`` (between its indents)."""
     ppr = paragraph._p.get_or_add_pPr()

@@ -43,7 +43,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
-from briefgen.writers import _ooxml, drawn_image
+from briefgen.writers import _columns, _ooxml, drawn_image
 from briefgen.writers._look import DRAFT_LABELS, TILE_FILL, TREND_ARROWS, TREND_COLOURS
 
 __all__ = ["write"]
@@ -92,6 +92,15 @@ _SIGNATURE_GAP_LINES: Final = 3
 
 _GRID_TABLE_STYLE: Final = "Table Grid"
 """The template's table style with single black borders on every cell."""
+_GRID_CELL_PADDING_PT: Final = 3.0
+"""Left and right padding of a table cell: the PDF's, so both wrap cells alike."""
+_MEASURE_SAFETY: Final = 1.05
+"""Our Times metrics read Vietnamese letters at their base letter's width; "ư" and "ơ"
+are a little wider in print, so column widths allow 5 % more."""
+_FIRST_ROWS: Final = 2
+"""Body rows kept on the page of the table's caption and header."""
+_UNSPLIT_ROW_PAGES: Final = 1 / 3
+"""A row estimated taller than this share of the text height may break over pages."""
 _TABLE_CELL_SPACE_PT: Final = 2.0
 _BLOCK_SPACE_PT: Final = 6.0
 _TITLE_SPACE_PT: Final = 12.0
@@ -423,6 +432,22 @@ def _split_twips(total: int, fractions: Sequence[float]) -> tuple[int, ...]:
     return tuple(b - a for a, b in itertools.pairwise(edges))
 
 
+def _row_height_pt(
+    row: Sequence[m.Cell], slots: Sequence[_Slot], widths: Sequence[int], size_pt: float
+) -> float:
+    """A rough height of a table row: its tallest cell's lines at single spacing."""
+    tallest = 1
+    for slot in slots:
+        if slot.cell is None:
+            continue
+        twips = sum(widths[slot.column : slot.column + slot.colspan])
+        room = twips / 20 - 2 * _GRID_CELL_PADDING_PT
+        text = _inlines_width_pt(slot.cell.content, size_pt)
+        breaks = sum(1 for r in m.runs(slot.cell.content) if r.is_break)
+        tallest = max(tallest, int(text / max(room, 1.0)) + 1 + breaks)
+    return tallest * size_pt * 1.2
+
+
 # --------------------------------------------------------------------------- table grid
 
 
@@ -677,22 +702,48 @@ class _DocxWriter:
             caption = self._new_paragraph(styles.caption)
             caption.paragraph_format.keep_with_next = True
             self._add_runs(caption, block.caption, bold=True)
-        widths = _split_twips(self.text_width_twips, block.widths)
+        widths = self._column_widths(block)
         table = self._new_table(widths, _GRID_TABLE_STYLE)
+        padding = round(_GRID_CELL_PADDING_PT * 20)
+        _ooxml.set_table_cell_margins(table, padding, padding)
         header_rows = len(block.header)
-        grid = _table_grid(block.header + block.body, block.columns)
+        rows = block.header + block.body
+        grid = _table_grid(rows, block.columns)
+        size_pt = self.model.style.table_size_pt
+        page = self.model.page
+        text_height_mm = page.height_mm - page.margins.top - page.margins.bottom
+        most_pt = text_height_mm * _UNSPLIT_ROW_PAGES * 72 / 25.4
         for index, slots in enumerate(grid):
             is_header = index < header_rows
             row = _add_row(table)
             # One row.cells per row, taken before spans change the row: table.cell(r, c)
             # walks the whole table each time and makes big tables quadratic.
             cells = row.cells
-            # A row torn over two pages is hard to read; rows of a brief are short.
-            _ooxml.keep_row_together(row)
+            # A row torn over two pages is hard to read; rows of a brief are short.  A
+            # row taller than a page must break, or Word cuts it off at the page foot.
+            if _row_height_pt(rows[index], slots, widths, size_pt) < most_pt:
+                _ooxml.keep_row_together(row)
             if is_header:
                 _ooxml.mark_header_row(row)
             for slot in slots:
                 self._table_cell(cells, slot, widths, is_header)
+            if index < header_rows + _FIRST_ROWS - 1 and index < len(rows) - 1:
+                # The header and the first rows stay on the page where the caption is.
+                for cell in cells:
+                    for paragraph in cell.paragraphs:
+                        paragraph.paragraph_format.keep_with_next = True
+
+    def _column_widths(self, block: m.Table) -> tuple[int, ...]:
+        """Column widths in twips from the cells' content (:mod:`briefgen.writers._columns`)."""
+        size_pt = self.model.style.table_size_pt
+
+        def measure(text: str, bold: bool) -> float:
+            return _text_width_pt(_clean(text), size_pt, bold) * _MEASURE_SAFETY
+
+        total_pt = self.text_width_twips / 20
+        padding = 2 * _GRID_CELL_PADDING_PT + 1
+        points = _columns.column_widths(block, total_pt, measure, padding)
+        return _split_twips(self.text_width_twips, [w / total_pt for w in points])
 
     def _table_cell(
         self, cells: tuple[_Cell, ...], slot: _Slot, widths: Sequence[int], is_header: bool
@@ -937,6 +988,9 @@ class _DocxWriter:
         rule.paragraph_format.space_after = Pt(_TITLE_SPACE_PT)
 
     def _signature(self, block: m.Signature) -> None:
+        # The closing text prints on the signature's page (with widow control, at least
+        # its last two lines; a short paragraph whole).
+        _ooxml.keep_last_paragraph_with_next(self.target)
         table, _ = self._layout_table(block.left_width)
         row = _add_row(table)
         # The signature block is read as one piece: never split it over two pages.

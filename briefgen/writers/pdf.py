@@ -11,14 +11,17 @@ bookmarks; title, author, subject, keywords and language go to the metadata.
 Determinism: the same document gives byte-identical files (reportlab's
 ``invariant`` mode fixes the dates and file identifier).
 
-Only this module and :mod:`briefgen.fonts` import reportlab.
+Page flow (what stays together, what splits) lives in
+:mod:`briefgen.writers._pdf_flow`.  Only these modules and :mod:`briefgen.fonts`
+import reportlab.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias, assert_never
 from xml.sax.saxutils import escape
@@ -35,8 +38,8 @@ from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
-from reportlab.platypus import (  # type: ignore[import-untyped]
-    BaseDocTemplate,
+from reportlab.platypus import Flowable as PdfFlowable  # type: ignore[import-untyped]
+from reportlab.platypus import (
     Frame,
     HRFlowable,
     KeepTogether,
@@ -45,7 +48,6 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     Table,
     TableStyle,
 )
-from reportlab.platypus import Flowable as PdfFlowable
 from reportlab.platypus import Image as PdfImage
 from reportlab.platypus import PageBreak as PdfPageBreak
 from reportlab.platypus import Paragraph as PdfParagraph
@@ -53,7 +55,7 @@ from reportlab.platypus import Paragraph as PdfParagraph
 from briefgen import fonts
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
-from briefgen.writers import drawn_image
+from briefgen.writers import _columns, _pdf_flow, drawn_image
 from briefgen.writers._look import DRAFT_LABELS, TILE_FILL, TREND_ARROWS, TREND_COLOURS
 from briefgen.writers.layout import CATALOG_KEY, PdfLayout, Rect, SignatureBlock
 
@@ -99,6 +101,8 @@ _LAYOUT_CELL_PADDING_PT: Final = 2.0
 """Left/right padding in letterhead and signature cells, so the columns never touch."""
 _LETTERHEAD_FOOT_SPACE_PT: Final = 4.0
 _BALANCE_PRECISION_PT: Final = 0.5
+_BALANCE_MOST_LINES: Final = 6
+"""Centred text of more lines than this is not balanced (see :meth:`_StoryBuilder._centred`)."""
 _UNBOUNDED_PT: Final = 1e6
 """Height offered when measuring a paragraph: measuring never depends on the page."""
 
@@ -147,6 +151,28 @@ def write_with_layout(document: m.Document) -> tuple[bytes, PdfLayout]:
     signature block landed and whether the brief is a draft; the same record is
     stored in the file (catalog key ``/BriefgenLayout``).  Errors as :func:`write`.
     """
+    data, _, record = _build(document)
+    return data, record
+
+
+def chart_scales(
+    document: m.Document, floors: Mapping[int, float] | None = None
+) -> dict[int, float]:
+    """Block index → the share of its drawn height a chart must shrink to, for the
+    charts that would otherwise leave a hole at the foot of a page (see
+    :class:`briefgen.writers._pdf_flow.FlowDocTemplate`).
+
+    ``floors``: block index → the least share a chart may shrink to (``None``: the
+    writer's own limit for every chart).
+    """
+    return _build(document, dict(floors or {}))[1]
+
+
+def _build(
+    document: m.Document, floors: dict[int, float] | None = None
+) -> tuple[bytes, dict[int, float], PdfLayout]:
+    """The PDF's bytes, the chart scales that fit the pages when ``floors`` is given
+    (planning: no file is written), and the layout record."""
     family = fonts.resolve_serif(document.style.font)
     layout = _Layout.of(document.page)
     styles = _StyleSheet.build(family, document.style)
@@ -155,8 +181,10 @@ def write_with_layout(document: m.Document) -> tuple[bytes, PdfLayout]:
 
     buffer = io.BytesIO()
     meta = document.meta
-    template = BaseDocTemplate(
+    template = _pdf_flow.FlowDocTemplate(
         buffer,
+        margin_pt=_pdf_flow.MARGIN_LINES * styles.body[("left", False)].leading,
+        chart_floors=floors,
         pagesize=(layout.page_width, layout.page_height),
         leftMargin=layout.left,
         rightMargin=layout.right,
@@ -199,8 +227,13 @@ def write_with_layout(document: m.Document) -> tuple[bytes, PdfLayout]:
             )
         ]
     )
-    template.build(story)
-    return buffer.getvalue(), recorder.record()
+    if floors is None:
+        template.build(story)
+    else:  # planning: the pages are laid out up to the last chart, no file is written
+        template.chart_count = sum(isinstance(block, m.Chart) for block in document.blocks)
+        with contextlib.suppress(_pdf_flow.PlanDone):
+            template.build(story, canvasmaker=_pdf_flow.PlanningCanvas)
+    return buffer.getvalue(), template.chart_scales, recorder.record()
 
 
 # --------------------------------------------------------------------------- page geometry
@@ -325,6 +358,7 @@ class _StyleSheet:
                 alignment=_ALIGNMENTS[align],
                 firstLineIndent=indent if indented else 0,
                 spaceAfter=text.space_after_pt,
+                allowWidows=0,
             )
             for align in _ALIGNMENTS
             for indented in (True, False)
@@ -359,6 +393,7 @@ class _StyleSheet:
                 bulletFontName=regular,
                 bulletFontSize=size,
                 spaceAfter=text.space_after_pt,
+                allowWidows=0,
             )
 
         table_size = text.table_size_pt
@@ -452,8 +487,13 @@ def _printable(text: str) -> str:
 
 def _markup(inlines: Iterable[m.Inline]) -> str:
     """reportlab paragraph markup for inlines; every character of text prints literally."""
+    return _runs_markup(m.runs(inlines))
+
+
+def _runs_markup(runs: Iterable[m.Run]) -> str:
+    """reportlab paragraph markup for flattened runs."""
     parts: list[str] = []
-    for run in m.runs(inlines):
+    for run in runs:
         if run.is_break:
             parts.append("<br/>")
             continue
@@ -630,15 +670,25 @@ class _StoryBuilder:
     def story(self, blocks: Iterable[m.Block]) -> list[Flowable]:
         flowables: list[Flowable] = []
         for index, block in enumerate(blocks):
-            flowables.extend(self.block(block, Location(field=f"blocks[{index}]")))
-        return flowables
+            made = self.block(block, Location(field=f"blocks[{index}]"))
+            if isinstance(block, m.Chart):
+                made[0]._brief_chart = index  # for FlowDocTemplate's chart fitting
+            if (
+                isinstance(block, m.Signature)
+                and flowables
+                and not isinstance(flowables[-1], PdfPageBreak)
+            ):
+                # The closing text and the signature print on one page.
+                made = [_pdf_flow.KeepWithSignature(flowables.pop(), made)]
+            flowables.extend(made)
+        return _pdf_flow.keep_leads(flowables)
 
     def block(self, block: m.Block, where: Location) -> list[Flowable]:
         match block:
             case m.Heading():
                 return [self.heading(block)]
             case m.Paragraph():
-                return [self.paragraph(block)]
+                return self.paragraph(block)
             case m.ListBlock():
                 return self.list_items(block)
             case m.Table():
@@ -672,18 +722,18 @@ class _StoryBuilder:
             _markup(block.content), self.styles.headings[block.level - 1], outline=entry
         )
 
-    def paragraph(self, block: m.Paragraph) -> Flowable:
+    def paragraph(self, block: m.Paragraph) -> list[Flowable]:
         align = block.align or self.styles.text.align
-        return PdfParagraph(
-            _markup(block.content), self.styles.body[(align, block.indent is not False)]
-        )
+        style = self.styles.body[(align, block.indent is not False)]
+        return _pdf_flow.chunked(list(m.runs(block.content)), style, _runs_markup)
 
     def list_items(self, block: m.ListBlock) -> list[Flowable]:
         style = self.styles.number_item if block.ordered else self.styles.dash_item
-        return [
-            PdfParagraph(_markup(item), style, bulletText=f"{number}." if block.ordered else "-")
-            for number, item in enumerate(block.items, start=1)
-        ]
+        flowables: list[Flowable] = []
+        for number, item in enumerate(block.items, start=1):
+            bullet = f"{number}." if block.ordered else "-"
+            flowables += _pdf_flow.chunked(list(m.runs(item)), style, _runs_markup, bullet)
+        return flowables
 
     # ----------------------------------------------------------------- table and chart
 
@@ -712,28 +762,44 @@ class _StoryBuilder:
         for placed in _place_cells(rows, columns, header_rows):
             header = placed.row < header_rows
             align = placed.cell.align or ("center" if header else "left")
-            data[placed.row][placed.column] = PdfParagraph(
-                _markup(placed.cell.content), self.styles.table_cells[(header, align)]
+            pieces = _pdf_flow.chunked(
+                list(m.runs(placed.cell.content)),
+                self.styles.table_cells[(header, align)],
+                _runs_markup,
             )
+            data[placed.row][placed.column] = pieces[0] if len(pieces) == 1 else pieces
             if placed.last_row > placed.row or placed.last_column > placed.column:
                 commands.append(
                     ("SPAN", (placed.column, placed.row), (placed.last_column, placed.last_row))
                 )
-        width = self.layout.text_width
-        table = Table(
+        table = _pdf_flow.BriefTable(
             data,
-            colWidths=[fraction * width for fraction in block.widths],
+            colWidths=self._column_widths(block),
             repeatRows=header_rows,
             style=TableStyle(commands),
             hAlign="CENTER",
             # A caption brings its own space above; the table then sits right under it.
             spaceBefore=0 if block.caption else self.styles.text.space_after_pt,
             spaceAfter=self.styles.text.space_after_pt * 2,
+            page_height=self.layout.text_height,
         )
         if not block.caption:
             return [table]
         # keepWithNext on the caption keeps it on the page where the table starts.
         return [PdfParagraph(_markup(block.caption), self.styles.table_caption), table]
+
+    def _column_widths(self, block: m.Table) -> tuple[float, ...]:
+        """Column widths from the cells' content (see :mod:`briefgen.writers._columns`)."""
+        family = self.styles.family
+        size = self.styles.text.table_size_pt
+
+        def measure(text: str, bold: bool) -> float:
+            width: float = stringWidth(_printable(text), family.face_name(bold=bold), size)
+            return width
+
+        # Half a point more than the text needs: rounding never wraps a number.
+        padding = 2 * _TABLE_CELL_PADDING_PT + 0.5
+        return _columns.column_widths(block, self.layout.text_width, measure, padding)
 
     def chart(self, block: m.Chart, where: Location) -> Flowable:
         image = drawn_image(block, where, "pdf")
@@ -785,11 +851,12 @@ class _StoryBuilder:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
             *extra,
         ]
-        return Table(
+        return _pdf_flow.BriefTable(
             rows,
             colWidths=[width * left_width, width * (1 - left_width)],
             style=TableStyle(commands),
             hAlign="CENTER",
+            page_height=self.layout.text_height,
         )
 
     def _centred(
@@ -799,7 +866,9 @@ class _StoryBuilder:
         markup = _markup(content)
         paragraph = PdfParagraph(markup, style)
         widths = _line_widths(paragraph, width)
-        if len(widths) > 1:
+        # Balancing wraps the text a dozen times: worth it for a heading's few lines,
+        # not for a page of them.
+        if 1 < len(widths) <= _BALANCE_MOST_LINES:
             inset = (width - _balanced_width(paragraph, width)) / 2
             paragraph = PdfParagraph(markup, _inset(style, inset))
             widths = _line_widths(paragraph, width)
@@ -1046,6 +1115,12 @@ class _SceneChart(PdfFlowable):  # type: ignore[misc]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
+
+    def shrink(self, factor: float) -> None:
+        """Draw ``factor`` times smaller."""
+        self.scale *= factor
+        self.width *= factor
+        self.height *= factor
 
     def draw(self) -> None:
         canvas = self.canv
