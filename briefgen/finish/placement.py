@@ -99,7 +99,7 @@ def _no_room_hint(seal_mm: float, signed: bool) -> str:
             "the PDF is already signed and cannot be laid out again: keep it as it is; a copy "
             f"rendered into another folder with --sign-fields {seal_mm:g} has room, signed anew"
         )
-    return f"render it again with --sign-fields {seal_mm:g} (or --sign CONFIG), which leaves room"
+    return f"render it again with --sign CONFIG or --sign-fields {seal_mm:g}, which leave room"
 
 
 def _free_band(block: SignatureBlock) -> tuple[float, float]:

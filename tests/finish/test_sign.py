@@ -278,7 +278,7 @@ def test_a_brief_without_room_for_the_seal_is_refused_saying_how_to_render_it(
     with pytest.raises(UsageError, match="too little for a 36 mm seal") as raised:
         signed.signer.sign(with_gap(brief, 25).to_bytes("pdf"), source="narrow.pdf")
     assert str(raised.value).startswith("narrow.pdf: ")
-    assert "render it again with --sign-fields 36" in str(raised.value)
+    assert "render it again with --sign CONFIG or --sign-fields 36" in str(raised.value)
 
 
 def test_no_room_for_a_larger_seal_on_a_signed_brief_never_advises_rendering_it_again(
