@@ -471,7 +471,7 @@ class _Converter:
         width = self._fraction(element, "left-width", 0.45)
         room = self.number(element, "room-mm")
         try:
-            return m.Signature(tuple(authority), name, recipients, label, width, room)
+            return m.Signature(tuple(authority), name, recipients, label, width, room_mm=room)
         except ValueError as error:
             raise self.error(element, str(error)) from None
 
