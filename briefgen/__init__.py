@@ -70,7 +70,7 @@ _ALIASES = {"sign": "sign_file"}
 """Public name → its name in the module that defines it."""
 _SUBMODULES = frozenset(
     {"api", "batch", "charts", "cli", "data", "delivery", "document", "files", "finish", "fonts",
-     "model", "text", "template", "writers"}
+     "manifest", "model", "text", "template", "writers"}
 )  # fmt: skip
 
 __all__ = [

@@ -19,7 +19,9 @@ into one folder, with a ``manifest.json`` saying what was made from what.
   not vouch for: a file is kept when it exists, its SHA-256 matches the
   manifest, and input, template and briefgen version are unchanged.  The
   manifest is rewritten as results come in, so an interrupted run can be
-  completed.
+  completed.  A signed PDF is never replaced by an unsigned render: it is kept
+  when it is the earlier run's file with signatures added, else its province
+  fails saying so (:mod:`briefgen.manifest`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class Written:
     sha256: str
     bytes: int
     skipped: bool = False
+    signed: bool = False
+    """A PDF signed in the batch, or after it (:mod:`briefgen.manifest`)."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,9 @@ class _Job:
     pattern: str
     digest: str
     dataset: bytes = field(repr=False)
-    keep: tuple[tuple[str, str], ...] = ()
-    """(format, sha256) of files an earlier run made that may be kept."""
+    keep: tuple[tuple[str, str, int, bool], ...] = ()
+    """(format, sha256, bytes, signed) of files an earlier run made that may be kept."""
+    skip_existing: bool = False
     chart_cache: str | None = None
     """The batch's chart folder, shared by its workers."""
     finishing: _Finishing = _Finishing()
@@ -217,7 +222,6 @@ def _render(job: _Job) -> _Result:
     try:
         dataset = _dataset(job.digest, job.dataset)
         out = Path(job.out_dir)
-        keep = dict(job.keep)
         written: list[Written] = []
         unsigned: list[tuple[str, str, bytes]] = []
         finishing = job.finishing
@@ -232,12 +236,12 @@ def _render(job: _Job) -> _Result:
                 ext=fmt,
             )
             target = inside(out, name)
-            if fmt in keep and target.is_file():
-                data = target.read_bytes()
-                if _sha256(data) == keep[fmt]:
-                    written.append(
-                        Written(job.code, job.province, fmt, name, keep[fmt], len(data), True)
-                    )
+            if job.skip_existing and target.is_file():
+                kept = _kept(job, fmt, name, target.read_bytes())
+                if isinstance(kept, str):
+                    return _Result(job.code, job.province, failure=kept)
+                if kept is not None:
+                    written.append(kept)
                     continue
             if document is None:
                 document = build(dataset, job.code, job.year, job.template, draft=finishing.draft)
@@ -252,6 +256,27 @@ def _render(job: _Job) -> _Result:
         return _Result(job.code, job.province, failure=" | ".join(str(error).splitlines()))
     except Exception as error:  # one province's bug must not stop the batch
         return _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
+
+
+def _kept(job: _Job, fmt: str, name: str, data: bytes) -> Written | str | None:
+    """What ``skip_existing`` does with a file already there: keep it (a :class:`Written`),
+    render it again (``None``), or leave it and fail the province (the reason): a signed
+    PDF is never replaced by an unsigned render."""
+    from briefgen.manifest import extends, is_signed
+
+    earlier = {f: (sha, size, signed) for f, sha, size, signed in job.keep}.get(fmt)
+    if earlier is not None and _sha256(data) == earlier[0]:
+        return Written(job.code, job.province, fmt, name, earlier[0], len(data), True, earlier[2])
+    if fmt != "pdf" or not is_signed(data):
+        return None
+    if earlier is not None and extends(data, earlier[0], earlier[1]):
+        # The earlier run's file, signed by a tool that did not record it: kept, and recorded.
+        return Written(job.code, job.province, fmt, name, _sha256(data), len(data), True, True)
+    return (
+        f"{name} is signed and the manifest does not vouch for it (made from other input, "
+        "template or options, or changed since), so it was not replaced by an unsigned render "
+        "(move it out of the folder to render this brief again)"
+    )
 
 
 def _brief_bytes(document: Any, fmt: str, finishing: _Finishing) -> bytes:
@@ -277,9 +302,8 @@ def _sign_results(result: _Result, signer: Signer | None, out: Path) -> _Result:
         for fmt, name, data in result.unsigned:
             signed = signer.sign(data, source=name)
             write_atomic(inside(out, name), signed)
-            written.append(
-                Written(result.code, result.province, fmt, name, _sha256(signed), len(signed))
-            )
+            item = Written(result.code, result.province, fmt, name, _sha256(signed), len(signed))
+            written.append(replace(item, signed=True))
     except BriefgenError as error:
         reason = " | ".join(str(error).splitlines())
         return _Result(result.code, result.province, failure=reason, charts=result.charts)
@@ -354,6 +378,10 @@ def render_batch(
     }
     if finishing.stamp() is not None:
         stamp["finish"] = finishing.stamp()
+    if skip_existing:
+        from briefgen.manifest import keep_signed
+
+        keep_signed(out, stamp)  # signed briefs of an earlier batch this one would not keep
     previous = _previous_files(out, stamp) if skip_existing else {}
     try:
         chart_cache: str | None = tempfile.mkdtemp(prefix="briefgen-charts-")
@@ -371,7 +399,8 @@ def render_batch(
             pattern=pattern,
             digest=digest,
             dataset=blob,
-            keep=tuple((f, sha) for f in chosen_formats if (sha := previous.get((unit.code, f)))),
+            keep=tuple((f, *e) for f in chosen_formats if (e := previous.get((unit.code, f)))),
+            skip_existing=skip_existing,
             chart_cache=chart_cache,
             finishing=finishing,
         )
@@ -469,8 +498,11 @@ def _select(dataset: Dataset, year: int, provinces: Iterable[str] | None) -> lis
     return chosen
 
 
-def _previous_files(out: Path, stamp: dict[str, str]) -> dict[tuple[str, str], str]:
-    """(code, format) → sha256 from an earlier manifest made from the same input and template."""
+def _previous_files(
+    out: Path, stamp: dict[str, str]
+) -> dict[tuple[str, str], tuple[str, int, bool]]:
+    """(code, format) → (sha256, bytes, signed) from an earlier manifest made from the same
+    input and template."""
     try:
         data = json.loads((out / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
@@ -480,7 +512,11 @@ def _previous_files(out: Path, stamp: dict[str, str]) -> dict[tuple[str, str], s
     if data.get("finish") != stamp.get("finish"):
         return {}  # made signed, archival or as a draft: not what is asked now
     return {
-        (item["code"], item["format"]): item["sha256"]
+        (item["code"], item["format"]): (
+            item["sha256"],
+            item["bytes"] if isinstance(item.get("bytes"), int) else 0,
+            item.get("signed") is True,
+        )
         for item in data.get("files", [])
         if isinstance(item, dict) and {"code", "format", "sha256"} <= item.keys()
     }
@@ -498,7 +534,7 @@ def _write_manifest(
     """Write the manifest atomically; sorted and free of timestamps, so reruns compare equal."""
     files = sorted(
         (
-            {k: v for k, v in asdict(w).items() if k != "skipped"}
+            {k: v for k, v in asdict(w).items() if k != "skipped" and (k != "signed" or v)}
             for r in results
             for w in r.written
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from briefgen import __version__, writers
 from briefgen.api import build, load
 from briefgen.data.dataset import Dataset
 from briefgen.data.load import report as validation_report
-from briefgen.errors import BriefgenError, InputError, UsageError
+from briefgen.errors import BriefgenError, BriefgenWarning, InputError, UsageError
 from briefgen.files import brief_name, inside, write_atomic
 from briefgen.template.env import discover, load_template, scaffold
 
@@ -115,6 +116,15 @@ def _finish_options(parser: argparse.ArgumentParser) -> None:
         help="write PDF/A: 2b (default) or 1b",
     )
     parser.add_argument("--draft", action="store_true", help='mark every page "DỰ THẢO"')
+    _name_mismatch_option(parser)
+
+
+def _name_mismatch_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-name-mismatch",
+        action="store_true",
+        help="sign even if the signer's certificate names someone other than the brief's signer",
+    )
 
 
 def _finish(args: argparse.Namespace, formats: Sequence[str]) -> dict[str, Any]:
@@ -127,13 +137,16 @@ def _finish(args: argparse.Namespace, formats: Sequence[str]) -> dict[str, Any]:
         raise UsageError(f"{flags} apply to PDF, and --format has no pdf")
     if args.sign and args.draft:
         raise UsageError("a draft (DỰ THẢO) cannot be signed", hint="drop --draft or --sign")
+    if args.allow_name_mismatch and not args.sign:
+        raise UsageError("--allow-name-mismatch goes with --sign")
     options: dict[str, Any] = {"draft": args.draft, "sign_fields": args.sign_fields}
     if args.archival:
         options["archival"] = args.archival
     if args.sign:
         from briefgen.finish.sign import Signer
 
-        options["sign"] = Signer.from_config(args.sign)  # PIN, keys and images checked now
+        # PIN, keys and images are checked now, before anything is rendered
+        options["sign"] = Signer(args.sign, allow_name_mismatch=args.allow_name_mismatch)
     return options
 
 
@@ -141,6 +154,13 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     from briefgen.finish.pipeline import sign_files
     from briefgen.finish.sign import Signer
 
+    if args.record:
+        return _record_signed(args)
+    if not args.config:
+        raise UsageError(
+            "briefgen sign needs --config, the signing configuration",
+            hint="or --record, to record files another tool signed in their batch's manifest",
+        )
     if args.number is not None and not args.attachment:
         raise UsageError("--number is for attachments", hint="add --attachment")
     if args.attachment and not args.number:
@@ -155,11 +175,30 @@ def _cmd_sign(args: argparse.Namespace) -> int:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise UsageError(f"cannot create the output folder: {error.strerror}") from None
-    signer = Signer.from_config(args.config)
+    signer = Signer(args.config, allow_name_mismatch=args.allow_name_mismatch)
     for path in sign_files(
         args.files, signer, out=out, attachment=args.attachment, number=args.number
     ):
         print(path)
+    return EXIT_OK
+
+
+def _record_signed(args: argparse.Namespace) -> int:
+    """``briefgen sign --record``: files another tool signed, recorded in their manifest."""
+    from briefgen.manifest import record_signed
+
+    given = {
+        "--config": args.config,
+        "--out": args.out,
+        "--attachment": args.attachment,
+        "--number": args.number,
+        "--allow-name-mismatch": args.allow_name_mismatch,
+    }
+    if others := [flag for flag, value in given.items() if value]:
+        raise UsageError(f"--record signs nothing: drop {', '.join(others)}")
+    for path in args.files:
+        manifest = record_signed(path, required=True)
+        print(f"{path}: recorded in {manifest}" if manifest else f"{path}: already recorded")
     return EXIT_OK
 
 
@@ -455,10 +494,12 @@ def _parser() -> argparse.ArgumentParser:
         help="sign PDFs of briefs as Decree 30 lays signatures out (or an attachment)",
         description="Sign briefs rendered by briefgen at boxes 7c and 8, in place or into --out. "
         "The PIN or password comes from the environment variable the configuration names "
-        "(default BRIEFGEN_SIGN_PIN) or a prompt, never from an option. See docs/signing.md.",
+        "(default BRIEFGEN_SIGN_PIN) or a prompt, never from an option. A file of a batch "
+        "folder gets its manifest entry updated, so that briefgen send sends the signed file. "
+        "See docs/signing.md.",
     )
     sign.add_argument("files", nargs="+", metavar="FILE", help="PDF files to sign")
-    sign.add_argument("--config", required=True, help="signing configuration (YAML)")
+    sign.add_argument("--config", help="signing configuration (YAML)")
     sign.add_argument("--out", help="folder for the signed files (default: sign in place)")
     sign.add_argument(
         "--attachment",
@@ -466,6 +507,13 @@ def _parser() -> argparse.ArgumentParser:
         help="sign as an attachment in a separate file: the body's signature at the top right",
     )
     sign.add_argument("--number", help="the document's number and symbol, for --attachment")
+    _name_mismatch_option(sign)
+    sign.add_argument(
+        "--record",
+        action="store_true",
+        help="sign nothing: record files of a batch that another tool signed in its manifest "
+        "(each must be the batch's file with signatures added)",
+    )
     sign.set_defaults(handler=_cmd_sign)
 
     check = commands.add_parser(
@@ -536,6 +584,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_printer(warnings.showwarning)
+        return _main(argv)
+
+
+def _warning_printer(fallback: Any) -> Any:
+    """``warnings.showwarning`` printing a :class:`BriefgenWarning` as one line."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, BriefgenWarning):
+            print(f"briefgen: warning: {_one_line(str(message))}", file=sys.stderr)
+        else:
+            fallback(message, category, *args, **kwargs)
+
+    return show
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)

@@ -3,6 +3,10 @@
 Delivery never re-renders and never reloads data: what it sends is what the
 manifest lists, each file checked against the manifest's SHA-256 when it is
 read.  A province the batch failed has no files; it is reported, not sent.
+
+A brief signed after the batch is sent when its signing was recorded in the
+manifest (``briefgen sign`` does it; :mod:`briefgen.manifest`).  No message
+here ever advises a step that would replace a signed file by an unsigned one.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from briefgen.data import provinces
 from briefgen.errors import DataError, Location, OutputError, UnknownProvinceError
 from briefgen.files import inside
+from briefgen.manifest import extends, is_signed
 
 MANIFEST = "manifest.json"
 
@@ -31,6 +36,8 @@ class BatchFile:
     path: str
     sha256: str
     bytes: int
+    signed: bool = False
+    """The batch signed it, or its signing after the batch was recorded."""
 
 
 @dataclass(frozen=True)
@@ -85,22 +92,53 @@ class Batch:
                 Location(file=str(self.manifest), field="files"),
             ) from None
         except FileNotFoundError:
-            raise DataError(
-                "missing: the manifest lists it but the file is gone",
-                where,
-                "run the batch again (briefgen batch ... --skip-existing)",
-            ) from None
+            again = "briefgen batch ... --skip-existing"
+            hint = (
+                f"it was signed: put the signed file back, or make it again ({again}) and sign it"
+                if item.signed
+                else f"make it again: {again} renders only what is missing"
+            )
+            missing = "missing: the manifest lists it but the file is gone"
+            raise DataError(missing, where, hint) from None
         except OSError as error:
             raise DataError(f"cannot read: {error.strerror}", where) from None
         digest = hashlib.sha256(data).hexdigest()
         if digest != item.sha256 or len(data) != item.bytes:
-            raise DataError(
-                f"changed since the batch (SHA-256 {digest[:12]}…, the manifest says "
-                f"{item.sha256[:12]}…); it is not sent",
-                where,
-                "run the batch again to make and record it (briefgen batch ... --skip-existing)",
-            )
+            raise _changed(item, data, digest, where)
         return data
+
+
+def _changed(item: BatchFile, data: bytes, digest: str, where: Location) -> DataError:
+    """Why a file that does not match the manifest is not sent, and a way on that keeps
+    every signature (a signed file is never to be rendered over)."""
+    found = f"SHA-256 {digest[:12]}…, the manifest says {item.sha256[:12]}…"
+    if is_signed(data) and extends(data, item.sha256, item.bytes):
+        return DataError(
+            "signed since the batch by a tool that did not record it in the manifest (the "
+            "batch's file is intact inside it); it is not sent until recorded",
+            where,
+            f"record it: briefgen sign --record {where.file}",
+        )
+    if is_signed(data):
+        return DataError(
+            f"signed, but not the file the batch made ({found}); it is not sent",
+            where,
+            "keep it; to send the batch's brief, move this file out of the folder, make it "
+            "again with briefgen batch ... --skip-existing, and sign that",
+        )
+    if item.signed:
+        return DataError(
+            f"the manifest records it signed, but the file holds no signature ({found}); "
+            "it is not sent",
+            where,
+            "put the signed file back, or make it again with briefgen batch ... --skip-existing "
+            "and sign it again",
+        )
+    return DataError(
+        f"changed since the batch ({found}); it is not sent",
+        where,
+        "run the batch again to make and record it (briefgen batch ... --skip-existing)",
+    )
 
 
 def read_batch(folder: str | Path) -> Batch:
@@ -185,4 +223,5 @@ def _file(item: Mapping[str, Any], index: int, file: str, era: str) -> BatchFile
         path=_field(item, "path", str, file, prefix),
         sha256=_field(item, "sha256", str, file, prefix),
         bytes=_field(item, "bytes", int, file, prefix),
+        signed=item.get("signed") is True,
     )

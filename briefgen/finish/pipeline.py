@@ -22,6 +22,7 @@ from briefgen.files import write_atomic
 from briefgen.finish.archival import Part, check_part, to_pdfa
 from briefgen.finish.config import DEFAULT_SEAL_MM
 from briefgen.finish.placement import room_mm
+from briefgen.manifest import record_signed
 
 if TYPE_CHECKING:
     from briefgen.finish.sign import Signer
@@ -116,6 +117,11 @@ def sign_file(
     attachment in a separate file (the body's signature at the top right of
     page 1, showing ``number``).  The write is atomic: on any error no file
     is written or changed.
+
+    When the file written is one a batch's ``manifest.json`` beside it vouches
+    for, its entry is updated to the signed file (:func:`briefgen.manifest.record_signed`),
+    so that ``briefgen send`` sends it; a manifest that lists the file but does
+    not vouch for it is left as it is, with a :class:`~briefgen.errors.BriefgenWarning`.
     """
     from briefgen.finish.sign import Signer
 
@@ -133,8 +139,9 @@ def sign_file(
         if number is not None:
             raise UsageError("--number is for attachments", hint="add --attachment")
         signed = chosen.sign(data, source=str(source))
-    target = _target(source, out)
-    return write_atomic(target, signed)
+    written = write_atomic(_target(source, out), signed)
+    record_signed(written, signed)
+    return written
 
 
 def sign_files(

@@ -51,12 +51,14 @@ def place(
     seal_mm: float,
     where: Location | None = None,
     signature: Rect | None = None,
+    signed: bool = False,
 ) -> Placement:
     """Place a ``signature_mm`` (width, height) image and a ``seal_mm`` seal in ``block``.
 
     ``signature``: where an earlier signature of box 7c already is (the seal is
-    then placed against it).  Raises :class:`UsageError` when the block leaves
-    no room for them without covering text.
+    then placed against it).  ``signed``: the PDF already holds a signature (so
+    the advice never is to render it again).  Raises :class:`UsageError` when
+    the block leaves no room for them without covering text.
     """
     low, high = _free_band(block)
     room = high - low
@@ -66,7 +68,7 @@ def place(
             f"the signature block leaves {room / MM:.1f} mm between the title and the name, "
             f"too little for a {seal_mm:g} mm seal",
             where,
-            hint="render the brief with --sign CONFIG or --sign-fields, which leave room for it",
+            hint=_no_room_hint(seal_mm, signed),
         )
     centre_y = (low + high) / 2
     if signature is None:
@@ -89,6 +91,15 @@ def place(
             hint="leave more room: a shorter recipients list or a wider signature column",
         )
     return Placement(block.page, signature.shifted(shift), seal.shifted(shift))
+
+
+def _no_room_hint(seal_mm: float, signed: bool) -> str:
+    if signed:
+        return (
+            "the PDF is already signed and cannot be laid out again: keep it as it is; a copy "
+            f"rendered into another folder with --sign-fields {seal_mm:g} has room, signed anew"
+        )
+    return f"render it again with --sign CONFIG or --sign-fields {seal_mm:g}, which leave room"
 
 
 def _free_band(block: SignatureBlock) -> tuple[float, float]:

@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import io
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from typing import Any, Final
 from briefgen.errors import Location, OutputError, UsageError
 from briefgen.finish._extras import require
 from briefgen.finish.config import DEFAULT_SEAL_MM, KeySpec, SigningConfig, load_config
+from briefgen.finish.identity import same_person
 from briefgen.finish.images import SignImage, load_png
 from briefgen.finish.keys import LoadedKey, load_key, resolve_pin
 from briefgen.finish.placement import MM, Placement, place, room_mm
@@ -89,11 +91,30 @@ class Signer:
     each key and certificate (valid now, allowed to sign, belonging together).
     A signer can be pickled: its keys are loaded again in the process that
     signs, from the same configuration and PINs.
+
+    ``config``: the path of a signing configuration file, or one already
+    loaded.  ``allow_name_mismatch``: sign box 7c even when the signer's
+    certificate names someone other than the brief's signer (otherwise that is
+    refused, naming both).
     """
 
-    def __init__(self, config: SigningConfig) -> None:
+    def __init__(
+        self,
+        config: SigningConfig | str | os.PathLike[str],
+        *,
+        allow_name_mismatch: bool = False,
+    ) -> None:
         require("pyhanko.sign", "sign", "signing")
+        if isinstance(config, (str, os.PathLike)):
+            config = load_config(Path(config))
+        elif not isinstance(config, SigningConfig):
+            raise UsageError(
+                "Signer() takes the path of a signing configuration (or a loaded SigningConfig), "
+                f"not {type(config).__name__}",
+                hint="e.g. briefgen.Signer('signing.yaml')",
+            )
         self.config = config
+        self.allow_name_mismatch = allow_name_mismatch
         self.signature_image = (
             load_png(config.signature_image, config.at("signer.image"), "signature image")
             if config.signature_image
@@ -109,9 +130,9 @@ class Signer:
             self._key(spec)  # a wrong PIN, an expired or mismatched certificate fail here
 
     @classmethod
-    def from_config(cls, path: str | Path) -> Signer:
+    def from_config(cls, path: str | Path, *, allow_name_mismatch: bool = False) -> Signer:
         """A signer from a signing configuration file (see :mod:`briefgen.finish.config`)."""
-        return cls(load_config(path))
+        return cls(load_config(path), allow_name_mismatch=allow_name_mismatch)
 
     def __repr__(self) -> str:
         return f"Signer({self.config.file})"
@@ -145,7 +166,8 @@ class Signer:
         ``layout``: the record the writer returned (read from the file when
         ``None``).  ``source``: the file name for messages.  Raises
         :class:`UsageError` for a draft, a PDF without a layout record or
-        signature block, a box already signed, or no room for the images.
+        signature block, a box already signed, a signer's certificate naming
+        someone other than the brief's signer, or no room for the images.
         """
         where = Location(file=source)
         writer = _open(data, where)
@@ -170,6 +192,7 @@ class Signer:
         for name, box in ((SIGNER_FIELD, "7c"), (SEAL_FIELD, "8")):
             if fields.get(name, _Field(None, False)).signed and self._signs(name):
                 raise UsageError(f"box {box} of the brief is already signed", where)
+        self._check_name(block.signer_name, where)
         existing = fields.get(SIGNER_FIELD)
         placement = place(
             block,
@@ -177,6 +200,7 @@ class Signer:
             self.config.seal_mm,
             where,
             signature=existing.rect if existing else None,
+            signed=any(field.signed for field in fields.values()),
         )
         out = data
         if self.config.signer_key is not None:
@@ -190,6 +214,23 @@ class Signer:
             assert body is not None  # the configuration always has a key for the seal
             out = self._sign_image(out, body, SEAL_FIELD, placement, image, fields, where)
         return out
+
+    def _check_name(self, printed: str | None, where: Location) -> None:
+        """Refuse a signer's certificate that names someone other than the brief's signer."""
+        spec = self.config.signer_key
+        if spec is None or not printed:
+            return
+        subject = self._key(spec).subject
+        if same_person(printed, subject) or self.allow_name_mismatch:
+            return
+        config = f" in {self.config.file.name}" if self.config.file else ""
+        raise UsageError(
+            f"the brief names '{printed}' as its signer, but the certificate of {spec.label} "
+            f"(signer.key{config}) is '{subject}'",
+            where,
+            hint=f"sign with {printed}'s own key, or correct the signer's name in the data or "
+            "template.yaml; if this is intended, add --allow-name-mismatch",
+        )
 
     def _signs(self, field: str) -> bool:
         if field == SIGNER_FIELD:

@@ -452,7 +452,7 @@ class _Converter:
         return m.Title(lines)
 
     def signature(self, element: Element) -> m.Block:
-        self.check_attrs(element, ("left-width",))
+        self.check_attrs(element, ("left-width", "room-mm"))
         authority: list[m.Inlines] = []
         name: m.Inlines = ()
         recipients: tuple[m.Inlines, ...] = ()
@@ -469,8 +469,9 @@ class _Converter:
                 self.check_attrs(child, ())
                 name = self.inlines(child)
         width = self._fraction(element, "left-width", 0.45)
+        room = self.number(element, "room-mm")
         try:
-            return m.Signature(tuple(authority), name, recipients, label, width)
+            return m.Signature(tuple(authority), name, recipients, label, width, room_mm=room)
         except ValueError as error:
             raise self.error(element, str(error)) from None
 

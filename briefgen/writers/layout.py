@@ -106,7 +106,9 @@ class SignatureBlock:
     wide as the column (box 7c; the seal of box 8 goes there too).  ``name``:
     the signer's name, one band per line (empty when the block names no one).
     ``avoid``: every text box of the block, both columns — what an image must
-    never cover.
+    never cover.  ``signer_name``: the name as printed, which signing compares
+    with the certificate's (``None`` when the block names no one, or in a record
+    written before briefgen kept it).
     """
 
     page: int
@@ -115,6 +117,7 @@ class SignatureBlock:
     gap: Rect
     name: tuple[Rect, ...]
     avoid: tuple[Rect, ...]
+    signer_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,7 +127,7 @@ class SignatureBlock:
             "gap": self.gap.as_list(),
             "name": [r.as_list() for r in self.name],
             "avoid": [r.as_list() for r in self.avoid],
-        }
+        } | ({"signer_name": self.signer_name} if self.signer_name else {})
 
     @classmethod
     def from_dict(cls, data: Any) -> SignatureBlock:
@@ -140,7 +143,14 @@ class SignatureBlock:
             gap=Rect.of(data.get("gap")),
             name=tuple(Rect.of(r) for r in _list(data, "name")),
             avoid=tuple(Rect.of(r) for r in _list(data, "avoid")),
+            signer_name=_text(data.get("signer_name")),
         )
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"the signer's name is not text: {value!r}")
+    return value or None
 
 
 def _list(data: dict[str, Any], key: str) -> list[Any]:

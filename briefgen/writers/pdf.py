@@ -1076,8 +1076,9 @@ class _StoryBuilder:
         if self.recorder is not None:
             # Columns that note where their lines land, for signing (box 7c, 8).
             authority_lines = len(block.authority)
+            signer = " ".join(m.plain(block.name).split())
             left = [_RecordedColumn(left, self.recorder, authority_lines=None)]
-            right = [_RecordedColumn(right, self.recorder, authority_lines=authority_lines)]
+            right = [_RecordedColumn(right, self.recorder, authority_lines, signer)]
         table = self._layout_table([[left, right]], block.left_width, [])
         return KeepTogether([Spacer(1, _SIGNATURE_SPACE_PT), table])
 
@@ -1262,6 +1263,7 @@ class _LayoutRecorder:
         column: Rect,
         lines: dict[str, list[Rect]],
         gap: Rect,
+        signer_name: str = "",
     ) -> None:
         beside = self.pending_text[1] if self.pending_text and self.pending_text[0] == page else ()
         authority = tuple(lines["authority"])
@@ -1273,6 +1275,7 @@ class _LayoutRecorder:
             gap=gap,
             name=name,
             avoid=(*beside, *authority, *name),
+            signer_name=signer_name or None,
         )
         self.pending_text = None
 
@@ -1307,9 +1310,11 @@ class _RecordedColumn(PdfFlowable):  # type: ignore[misc]
     """
 
     def __init__(self, parts: Sequence[Flowable], recorder: _LayoutRecorder,
-                 authority_lines: int | None) -> None:  # fmt: skip
+                 authority_lines: int | None, signer_name: str = "") -> None:  # fmt: skip
         super().__init__()
         self.recorder = recorder
+        self.signer_name = signer_name
+        """The signer's name as printed (signature column only)."""
         roles: list[_ColumnRole]
         if authority_lines is None:
             roles = ["text"] * len(parts)
@@ -1354,6 +1359,7 @@ class _RecordedColumn(PdfFlowable):  # type: ignore[misc]
             self._absolute(Rect(0, 0, self.width, self.height)),
             lines,
             self._absolute(Rect(0, gap[0], self.width, gap[1])),
+            self.signer_name,
         )
 
     def _absolute(self, box: Rect) -> Rect:

@@ -28,6 +28,8 @@ SIGNATURE_PNG = ROOT / "examples" / "signing" / "signature.png"
 SEAL_PNG = ROOT / "examples" / "signing" / "seal.png"
 PIN = "1234"
 MM = 72 / 25.4
+SIGNER_NAME = "Đỗ Hữu Quyết"
+"""The signer's certificate names the signer of the Thanh Hóa 2020 seed brief."""
 
 
 # --------------------------------------------------------------------------- certificates
@@ -119,6 +121,14 @@ class Pki:
         )
         return path
 
+    def person_p12(self, path: Path, name: str) -> Path:
+        """A PKCS#12 file of a new key whose certificate (from the test root) names ``name``."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        now = dt.datetime.now(dt.UTC)
+        valid = (now - dt.timedelta(days=1), now + dt.timedelta(days=30))
+        cert = _certificate(key, name, self.root_key, self.root_cert.subject, valid)
+        return self.p12(path, key, cert)
+
     def root_pem(self, path: Path) -> Path:
         path.write_bytes(self.root_cert.public_bytes(serialization.Encoding.PEM))
         return path
@@ -157,7 +167,7 @@ def make_pki() -> Pki:
         root_key=root_key,
         root_cert=root,
         signer_key=signer_key,
-        signer_cert=_certificate(signer_key, "Nguyễn Văn A", root_key, root.subject, valid),
+        signer_cert=_certificate(signer_key, SIGNER_NAME, root_key, root.subject, valid),
         body_key=body_key,
         body_cert=_certificate(
             body_key, "Sở Thông tin và Truyền thông", root_key, root.subject, valid
@@ -181,6 +191,7 @@ def write_config(
     signature: Path | None = SIGNATURE_PNG,
     seal: Path | None = SEAL_PNG,
     seal_section: bool = True,
+    seal_mm: float | None = None,
     **extra: Any,
 ) -> Path:
     """A signing configuration file (YAML) as a user writes it."""
@@ -195,6 +206,8 @@ def write_config(
             body["seal"]["key"] = seal_key
         if seal is not None:
             body["seal"]["image"] = str(seal)
+        if seal_mm is not None:
+            body["seal"]["size_mm"] = seal_mm
     body.update(extra)
     path.write_text(yaml.safe_dump(body, allow_unicode=True), "utf-8")
     return path
@@ -204,6 +217,24 @@ def p12_config(folder: Path, pki: Pki, **options: Any) -> Path:
     """A configuration signing with the signer's PKCS#12 file (chain: the root)."""
     key = pki.p12(folder / "signer.p12", pki.signer_key, pki.signer_cert)
     return write_config(folder / "signing.yaml", {"pkcs12": str(key)}, **options)
+
+
+def sign_with_pyhanko(path: Path, key_file: Path, field: str, password: str = PIN) -> Path:
+    """Sign the empty field ``field`` of the PDF at ``path`` in place with pyHanko's own API,
+    as an agency's signing tool does (no briefgen code involved)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load_pkcs12(str(key_file), passphrase=password.encode())
+    assert signer is not None
+    with path.open("rb") as handle:
+        out = signers.sign_pdf(
+            IncrementalPdfFileWriter(handle),
+            signers.PdfSignatureMetadata(field_name=field),
+            signer=signer,
+        )
+    path.write_bytes(out.getvalue())
+    return path
 
 
 # --------------------------------------------------------------------------- reading PDFs

@@ -43,7 +43,7 @@ def test_a_token_signs_a_brief_as_a_pkcs12_file_does(
 
     person, body = validate(data, pki)
     assert person.bottom_line and body.bottom_line
-    assert person.signing_cert.subject.native["common_name"] == "Nguyễn Văn A"
+    assert person.signing_cert.subject.native["common_name"] == "Đỗ Hữu Quyết"
     assert body.signing_cert.subject.native["common_name"] == "Sở Thông tin và Truyền thông"
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 

@@ -7,7 +7,7 @@ import http.server
 import io
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from signing_helpers import (
     MM,
     SEEDS,
+    SIGNER_NAME,
     Pki,
     p12_config,
     page_text,
@@ -27,6 +28,7 @@ from signing_helpers import (
 )
 
 import briefgen
+from briefgen import model as m
 from briefgen.errors import UsageError
 from briefgen.finish.archival import declared_part, to_pdfa
 from briefgen.finish.pipeline import finish_pdf, with_room
@@ -97,7 +99,7 @@ def test_a_signed_brief_validates_intact_and_covering_the_whole_file_with_pyhank
     # fills a form field, which the first signature permits.
     assert person.coverage == SignatureCoverageLevel.ENTIRE_REVISION
     assert person.modification_level <= ModificationLevel.FORM_FILLING
-    assert person.signing_cert.subject.native["common_name"] == "Nguyễn Văn A"
+    assert person.signing_cert.subject.native["common_name"] == SIGNER_NAME
 
 
 def test_poppler_pdfsig_finds_both_signatures_valid_and_the_last_covering_the_file(
@@ -254,13 +256,58 @@ def test_a_box_already_signed_is_not_signed_again(signed: Signed) -> None:
         signed.signer.sign(signed.after)
 
 
-def test_a_brief_without_room_for_the_seal_is_refused(
+def with_gap(brief: briefgen.Document, room_mm: float) -> briefgen.Document:
+    """``brief`` with ``room_mm`` between title and name, whatever its template leaves."""
+    return brief.with_blocks(
+        [replace(b, room_mm=room_mm) if isinstance(b, m.Signature) else b for b in brief.blocks]
+    )
+
+
+def test_a_brief_rendered_without_signing_options_is_signed_later(
+    signed: Signed, brief: briefgen.Document, pki: Pki, tmp_path: Path
+) -> None:
+    """The official template leaves the room of a 36 mm seal: a clerk signs a plain brief."""
+    plain = brief.to_bytes("pdf")
+    layout = read_layout(plain)
+    assert layout is not None and layout.signature is not None
+    assert layout.signature.gap.height == pytest.approx(41 * MM, abs=0.5)
+    after = signed.signer.sign(plain, source="plain.pdf")
+    statuses = validate(after, pki)
+    assert len(statuses) == 2 and all(status.bottom_line for status in statuses)
+    assert texts_by_page(after) == texts_by_page(plain)
+    page = page_text(after, last_page(after))
+    images = [page.widgets[SIGNER_FIELD], page.widgets[SEAL_FIELD]]
+    assert not [word for word, box in page.words if any(box.overlaps(i) for i in images)]
+
+
+def test_a_brief_without_room_for_the_seal_is_refused_saying_how_to_render_it(
     signed: Signed, brief: briefgen.Document
 ) -> None:
-    """A brief rendered without signing in mind leaves too little room for a 36 mm seal."""
+    """A template that leaves the usual 25 mm has too little room for a 36 mm seal."""
     with pytest.raises(UsageError, match="too little for a 36 mm seal") as raised:
-        signed.signer.sign(brief.to_bytes("pdf"))
-    assert "--sign-fields" in str(raised.value)
+        signed.signer.sign(with_gap(brief, 25).to_bytes("pdf"), source="narrow.pdf")
+    assert str(raised.value).startswith("narrow.pdf: ")
+    assert "render it again with --sign CONFIG or --sign-fields 36" in str(raised.value)
+
+
+def test_no_room_for_a_larger_seal_on_a_signed_brief_never_advises_rendering_it_again(
+    pki: Pki, pin: str, brief: briefgen.Document, tmp_path: Path
+) -> None:
+    """The leader signed; the clerk's seal is 45 mm: rendering again would lose the signature."""
+    person = pki.p12(tmp_path / "person.p12", pki.signer_key, pki.signer_cert)
+    leader = Signer.from_config(
+        write_config(tmp_path / "leader.yaml", {"pkcs12": str(person)}, seal_section=False)
+    )
+    body = pki.p12(tmp_path / "body.p12", pki.body_key, pki.body_cert)
+    clerk = Signer.from_config(
+        write_config(tmp_path / "clerk.yaml", None, seal_key={"pkcs12": str(body)}, seal_mm=45)
+    )
+    first = leader.sign(brief.to_bytes("pdf"))
+    with pytest.raises(UsageError, match="too little for a 45 mm seal") as raised:
+        clerk.sign(first, source="bao-cao.pdf")
+    message = str(raised.value)
+    assert "already signed and cannot be laid out again: keep it as it is" in message
+    assert "render it again" not in message
 
 
 def test_the_issuing_body_signs_box_8_with_its_own_key(
@@ -273,7 +320,7 @@ def test_the_issuing_body_signs_box_8_with_its_own_key(
     )
     data = finish_pdf(brief, sign=Signer.from_config(config))
     person_status, body_status = validate(data, pki)
-    assert person_status.signing_cert.subject.native["common_name"] == "Nguyễn Văn A"
+    assert person_status.signing_cert.subject.native["common_name"] == SIGNER_NAME
     assert body_status.signing_cert.subject.native["common_name"] == "Sở Thông tin và Truyền thông"
     assert person_status.bottom_line and body_status.bottom_line
 

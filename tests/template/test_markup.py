@@ -142,3 +142,15 @@ def test_addressees_parse_to_box_9a_with_their_label() -> None:
 def test_bad_official_parts_are_template_errors(xml: str, message: str) -> None:
     with pytest.raises(TemplateError, match=message):
         _parse(xml)
+
+
+def test_a_signature_may_reserve_room_for_the_signature_and_seal() -> None:
+    block = _parse(
+        "<document><signature room-mm='41'><authority>GIÁM ĐỐC</authority>"
+        "<name>Đỗ Hữu Quyết</name></signature></document>"
+    )
+    assert isinstance(block, m.Signature) and block.room_mm == 41
+    plain = _parse("<document><signature><name>A</name></signature></document>")
+    assert isinstance(plain, m.Signature) and plain.room_mm is None
+    with pytest.raises(TemplateError, match="room_mm must be between 5 and 120"):
+        _parse("<document><signature room-mm='300'><name>A</name></signature></document>")
