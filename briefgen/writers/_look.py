@@ -15,3 +15,7 @@ TREND_COLOURS: Final[dict[bool | None, str]] = {True: "2E7D32", False: "C62828",
 
 DRAFT_LABELS: Final[dict[str, str]] = {"vi": "DỰ THẢO", "en": "DRAFT"}
 """The mark every page of a draft carries, by document language (Vietnamese otherwise)."""
+
+SIGNATURE_GAP_MM: Final = 25.0
+"""Room between the signer's title and name when the document reserves none
+(``Signature.room_mm`` is ``None``): enough for a handwritten signature."""

@@ -44,7 +44,13 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
 from briefgen.writers import _columns, _ooxml, drawn_image
-from briefgen.writers._look import DRAFT_LABELS, TILE_FILL, TREND_ARROWS, TREND_COLOURS
+from briefgen.writers._look import (
+    DRAFT_LABELS,
+    SIGNATURE_GAP_MM,
+    TILE_FILL,
+    TREND_ARROWS,
+    TREND_COLOURS,
+)
 
 __all__ = ["write"]
 
@@ -87,7 +93,6 @@ _ADDRESSEES_SPACE_PT: Final = 12.0
 """Below "Kính gửi:", before the body text (as in the PDF)."""
 _RECIPIENTS_LABEL_PT: Final = 12.0  # "Nơi nhận:" — Decree 30, Appendix I
 _RECIPIENTS_PT: Final = 11.0
-_SIGNATURE_GAP_LINES: Final = 3
 """Empty lines between the signer's title and name: room for signature and seal."""
 
 _GRID_TABLE_STYLE: Final = "Table Grid"
@@ -1014,9 +1019,13 @@ class _DocxWriter:
             paragraph = self._compact_paragraph(right, first)
             first = False
             self._add_runs(paragraph, authority, bold=True)
-        for _ in range(_SIGNATURE_GAP_LINES):
-            self._compact_paragraph(right, first)
-            first = False
+        # The room for the signature (and the seal, when the template reserves it),
+        # as tall as the PDF's: one empty line of exactly that height.
+        room = self._compact_paragraph(right, first)
+        first = False
+        room.paragraph_format.line_spacing = Mm(
+            SIGNATURE_GAP_MM if block.room_mm is None else block.room_mm
+        )
         name = self._compact_paragraph(right, first)
         self._add_runs(name, block.name, bold=True)
 

@@ -56,7 +56,13 @@ from briefgen import fonts
 from briefgen import model as m
 from briefgen.errors import Location, OutputError
 from briefgen.writers import _columns, _pdf_flow, drawn_image
-from briefgen.writers._look import DRAFT_LABELS, TILE_FILL, TREND_ARROWS, TREND_COLOURS
+from briefgen.writers._look import (
+    DRAFT_LABELS,
+    SIGNATURE_GAP_MM,
+    TILE_FILL,
+    TREND_ARROWS,
+    TREND_COLOURS,
+)
 from briefgen.writers.layout import CATALOG_KEY, PdfLayout, Rect, SignatureBlock
 
 # Images go into the PDF Flate-compressed only, not also ASCII85-armoured (a 7-bit
@@ -116,7 +122,7 @@ _ADDRESSEES_SPACE_PT: Final = 12.0
 """Below "Kính gửi:", before the body text."""
 _RECIPIENTS_LABEL_PT: Final = 12.0  # "Nơi nhận:" — Decree 30, Appendix I
 _RECIPIENTS_PT: Final = 11.0
-_SIGNATURE_GAP_PT: Final = 25 * mm
+_SIGNATURE_GAP_PT: Final = SIGNATURE_GAP_MM * mm
 """Room between the signer's title and name for the signature and seal."""
 _SIGNATURE_SPACE_PT: Final = 12.0
 
