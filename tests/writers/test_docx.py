@@ -400,7 +400,9 @@ def test_signature_puts_recipients_left_and_signer_right(sample_docx: bytes) -> 
     assert label.text == "Nơi nhận:" and label.bold and label.italic and label.font.size.pt == 12
     assert [p.runs[0].font.size.pt for p in left.paragraphs[1:]] == [11, 11]
     texts = [p.text for p in right.paragraphs]
-    assert texts == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "", "", "", "Nguyễn Văn A"]
+    assert texts == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "", "Nguyễn Văn A"]
+    # The room for the signature is one line exactly as tall as the PDF's (25 mm).
+    assert right.paragraphs[2].paragraph_format.line_spacing.mm == pytest.approx(25, abs=0.1)
     assert all(run.bold for p in right.paragraphs for run in p.runs)
     assert signature.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
 
