@@ -672,9 +672,7 @@ def _report(
         "issuer": issuer,
         "field": field,
     }
-    summary = _summary(t.summary or DEFAULT_SUMMARY, values)
-    about = _lower_first(" ".join(summary))
-    own_summary = t.summary is not None and t.summary != DEFAULT_SUMMARY
+    summary, about, intro_about = _title_line(t.summary, values)
     document_kind = t.kind or "BÁO CÁO"
     title = " ".join([document_kind.capitalize(), about]).strip()
     if info.date is not None:
@@ -701,8 +699,19 @@ def _report(
         issuer_full=issuer_full,
         title=f"{title} - {unit.full_name}",
         about=about,
-        intro_about=about if own_summary else _summary(DEFAULT_INTRO, values)[0],
+        intro_about=intro_about,
     )
+
+
+def _title_line(
+    pattern: str | None, values: Mapping[str, object]
+) -> tuple[tuple[str, ...], str, str]:
+    """The title line's lines, the title line as running text, and what the opening
+    sentence reports on (see :class:`Report`) for the template's ``summary`` pattern."""
+    summary = _summary(pattern or DEFAULT_SUMMARY, values)
+    about = _lower_first(" ".join(summary))
+    own = pattern is not None and pattern != DEFAULT_SUMMARY
+    return summary, about, about if own else _summary(DEFAULT_INTRO, values)[0]
 
 
 def number_style(record: Record, catalogue: Catalogue) -> bool:
