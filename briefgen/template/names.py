@@ -205,10 +205,12 @@ def letterhead_lines(text: str, limit: int) -> tuple[str, ...]:
     """
     text = _SPACE.sub(" ", _nfc(text)).strip()
     words = text.split(" ")
-    if len(text) <= limit or len(words) > _MOST_WORDS:
+    if len(text) <= limit:
         return (text,)
     inside, parts = _breaks(words)
     cuts = [k for k in range(1, len(words)) if k - 1 not in inside]
+    if len(cuts) > _MOST_CUTS:
+        return _filled(words, cuts, parts, limit)
     best: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     for chosen in _subsets(cuts):
         bounds = (0, *chosen, len(words))
@@ -227,8 +229,26 @@ def letterhead_lines(text: str, limit: int) -> tuple[str, ...]:
     return tuple(" ".join(words[a:b]) for a, b in itertools.pairwise(bounds))
 
 
-_MOST_WORDS = 16
-"""Longer names are left to the writer's own line breaking (2^15 ways to break them)."""
+_MOST_CUTS = 11
+"""Names with more places to break (2^11 ways to break them) are filled line by line."""
+
+
+def _filled(words: list[str], cuts: list[int], parts: set[int], limit: int) -> tuple[str, ...]:
+    """A long name filled line by line, each line ending at its last meaningful break
+    that fits and fills most of the line (else at its last break that fits)."""
+    lines: list[str] = []
+    start = 0
+    while start < len(words):
+        fitting = [k for k in cuts if k > start and len(" ".join(words[start:k])) <= limit]
+        rest = " ".join(words[start:])
+        if len(rest) <= limit or not fitting:
+            lines.append(rest)
+            break
+        full = [k for k in fitting if len(" ".join(words[start:k])) >= 0.6 * limit]
+        end = max([k for k in full if k - 1 in parts] or fitting)
+        lines.append(" ".join(words[start:end]))
+        start = end
+    return tuple(lines)
 
 
 def _breaks(words: list[str]) -> tuple[set[int], set[int]]:

@@ -104,3 +104,15 @@ def test_the_two_lines_filter_breaks_with_a_line_break_tag() -> None:
     assert rendered == "UBND TỈNH<br/>BÀ RỊA - VŨNG TÀU"
     escaped = env.from_string('{{ "A <B> & C"|two_lines(3) }}').render()
     assert "<B>" not in escaped and "&amp;" in escaped
+
+
+def test_a_very_long_name_is_filled_line_by_line_within_its_limit() -> None:
+    name = (
+        "BAN QUẢN LÝ DỰ ÁN ĐẦU TƯ XÂY DỰNG CÁC CÔNG TRÌNH DÂN DỤNG VÀ CÔNG NGHIỆP "
+        "TỈNH BÀ RỊA - VŨNG TÀU"
+    )
+    lines = letterhead_lines(name, 24)
+    assert " ".join(lines) == name
+    assert all(len(line) <= 24 for line in lines), lines
+    assert lines[-1].endswith("BÀ RỊA - VŨNG TÀU")
+    assert len(lines) == 4
