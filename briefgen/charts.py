@@ -14,8 +14,9 @@ renderer (object API, no figures, no pyplot state) rasterises the shapes and
 Pillow the text.  A chart costs a few milliseconds and is cached per process,
 and, within a batch, on disk across worker processes (:func:`use_disk_cache`).
 
-A chart without enough data to show anything (see :func:`drawable`) becomes a
-sentence saying so, never an empty frame.
+A chart without enough data to show anything (see :func:`drawable`) is left
+out of the document: never an empty frame, and never a sentence about it in the
+brief (the built-in macros number only the charts they can draw).
 
 Kinds (:data:`KINDS`):
 
@@ -94,7 +95,6 @@ _PAD = 3.0  # inner margin of the chart box
 
 _WORDS = {
     "vi": {
-        "not_enough": "Chưa đủ số liệu để vẽ biểu đồ",
         "rank_axis": "thứ hạng (1 là cao nhất)",
         "actual": "Thực hiện",
         "plan": "Kế hoạch",
@@ -106,7 +106,6 @@ _WORDS = {
         "ranked": "{n} tỉnh, thành phố",
     },
     "en": {
-        "not_enough": "Not enough data for a chart",
         "rank_axis": "rank (1 is best)",
         "actual": "Actual",
         "plan": "Plan",
@@ -130,7 +129,7 @@ def _words(spec: m.ChartSpec) -> dict[str, str]:
 def draw_charts(document: m.Document) -> m.Document:
     """A copy of ``document`` whose chart blocks carry their drawn images.
 
-    A chart that is not :func:`drawable` becomes a paragraph saying so.
+    A chart that is not :func:`drawable` is left out.
     """
     if not any(isinstance(b, m.Chart) and b.image is None for b in document.blocks):
         return document
@@ -140,8 +139,6 @@ def draw_charts(document: m.Document) -> m.Document:
             check(block.spec)
             if drawable(block.spec):
                 blocks.append(replace(block, image=_draw_checked(block.spec)))
-            else:
-                blocks.append(missing_data(block))
         else:
             blocks.append(block)
     return document.with_blocks(blocks)
@@ -235,14 +232,6 @@ def drawable(spec: m.ChartSpec) -> bool:
         pairs = sum(a is not None and b is not None for a, b in zip(*values, strict=False))
         return pairs >= (2 if spec.kind == "rank_trend" else 1)
     return sum(v is not None for s in values for v in s) >= 2
-
-
-def missing_data(block: m.Chart) -> m.Paragraph:
-    """The sentence printed instead of a chart that has too little data."""
-    name = block.spec.title.strip() or m.plain(block.caption).strip()
-    sentence = _words(block.spec)["not_enough"]
-    sentence += f": {name.rstrip('.')}." if name else "."
-    return m.Paragraph((m.Text(sentence),))
 
 
 def draw(spec: m.ChartSpec) -> m.ChartImage:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from briefgen.data import derive, provinces
 from briefgen.data.indicators import Catalogue, builtin
@@ -30,6 +30,14 @@ class Dataset:
 
     ``source``: the file the records came from (``None`` when built in memory).
     ``digest``: SHA-256 of the input bytes (``""`` when built in memory).
+    ``denominators``: rankings of another number of units than the year's rule,
+    as the data declares them: (indicator id, edition) → units ranked.
+
+    A national ranking of provinces (an indicator of kind ``rank``) reported
+    without its denominator gets the number of units ranked in its edition
+    (:meth:`units_ranked`): "xếp thứ 12" in a 2024 record is 12/63, in a 2025
+    record 12/34.  Everything downstream (sentences, tables, charts, the
+    comparison with last year's rank) then reads one denominator.
     """
 
     entries: tuple[Entry, ...]
@@ -37,8 +45,10 @@ class Dataset:
     title: str = ""
     source: str | None = None
     digest: str = ""
+    denominators: Mapping[tuple[str, int], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "entries", tuple(map(self._with_denominators, self.entries)))
         index = {(e.unit.code, e.record.year): e for e in self.entries}
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_positions", {})
@@ -49,6 +59,28 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def units_ranked(self, indicator: str, edition: int) -> int:
+        """How many units the ``edition`` of the national ranking ``indicator`` ranked:
+        as declared under ``denominators``, else 63 up to 2024 and 34 from 2025."""
+        return self.denominators.get((indicator, edition), provinces.denominator(edition))
+
+    def _with_denominators(self, entry: Entry) -> Entry:
+        """``entry`` with the denominator of each national ranking that reports none
+        (a rank beyond it is left alone: validation reports it)."""
+        record = entry.record
+        filled: dict[str, Observation] = {}
+        for indicator_id, obs in record.observations.items():
+            indicator = self.catalogue.get(indicator_id)
+            if indicator is None or indicator.kind != "rank" or obs.rank is None or obs.of:
+                continue
+            units = self.units_ranked(indicator_id, obs.edition or record.year)
+            if obs.rank <= units:
+                filled[indicator_id] = obs.model_copy(update={"of": units})
+        if not filled:
+            return entry
+        observations = {**record.observations, **filled}
+        return replace(entry, record=record.model_copy(update={"observations": observations}))
 
     def __iter__(self) -> Iterator[Record]:
         return (e.record for e in self.entries)

@@ -6,13 +6,15 @@ each naming file, line or row, record and field in plain words.
 ``briefgen.load`` raises the first error; ``briefgen validate`` prints them all.
 
 Errors: wrong types, unknown fields, indicators, units and provinces, negative
-counts, percentages outside 0–100, a rank above its denominator, a
-denominator that does not match the year (63 units before July 2025, 34
-after) unless declared, duplicate province-years.
+counts, percentages outside 0–100, a rank above its denominator (for a
+national ranking given without one, above the number of units ranked that
+year), a denominator that does not match the year (63 units before July 2025,
+34 after) unless declared, duplicate province-years.
 Warnings: a reported figure that disagrees with the one derived from other
 records (growth against last year's value, plan attainment against the plan)
 by more than :data:`TOLERANCE_PP` percentage points; a percentage that looks
-like a fraction (0 < value ≤ 1: 0.724 where 72.4 was meant).
+like a fraction (0 < value ≤ 1: 0.724 where 72.4 was meant); a record with no
+figure and no text (a brief with nothing to report).
 """
 
 from __future__ import annotations
@@ -294,6 +296,12 @@ class _Checker:
                     self.absorb(error)
         if any(p.severity == "error" for p in self.problems[before:]):
             raise _Problems
+        if _says_nothing(record):
+            self.warn(
+                "the record has no figures or text, so its brief would report nothing",
+                where,
+                "fill in its figures, highlights or targets, or leave the record out",
+            )
         return Entry(record, unit, where)
 
     def _pydantic(
@@ -336,18 +344,23 @@ class _Checker:
             self.error(f"negative {indicator.kind} {obs.value:g}", field_at("value"))
         if obs.plan_pct is not None and obs.plan_pct < 0:
             self.error(f"negative plan attainment {obs.plan_pct:g}%", field_at("plan_pct"))
-        if obs.of is not None:
-            edition = obs.edition or year
-            expected = self.denominators.get(
-                (indicator_id, edition), provinces.denominator(edition)
+        edition = obs.edition or year
+        expected = self.denominators.get((indicator_id, edition), provinces.denominator(edition))
+        if indicator.kind == "rank" and obs.of is None and (obs.rank or 0) > expected:
+            self.error(
+                f"rank {obs.rank} is greater than the number of units the {edition} "
+                f"ranking covers ({expected})",
+                field_at("rank"),
+                f"correct the rank, or give 'of' and declare it under 'denominators: "
+                f"{{{indicator_id}: {{{edition}: …}}}}' if this ranking covered more units",
             )
-            if obs.of != expected:
-                self.error(
-                    f"ranked out of {obs.of}, but {edition} rankings cover {expected} units",
-                    field_at("of"),
-                    f"declare it under 'denominators: {{{indicator_id}: {{{edition}: {obs.of}}}}}'"
-                    " if this ranking really covered another number of units",
-                )
+        if obs.of is not None and obs.of != expected:
+            self.error(
+                f"ranked out of {obs.of}, but {edition} rankings cover {expected} units",
+                field_at("of"),
+                f"declare it under 'denominators: {{{indicator_id}: {{{edition}: {obs.of}}}}}'"
+                " if this ranking really covered another number of units",
+            )
         attainment = derive.plan_attainment_pct(obs.value, obs.plan)
         if (
             obs.plan_pct is not None
@@ -371,6 +384,13 @@ class _Checker:
                 "percentages are written 0–100 (72.4 for 72,4%); a cell formatted as a "
                 "percentage is read that way",
             )
+
+
+def _says_nothing(record: Record) -> bool:
+    """Whether ``record`` reports no figure and no text (report facts and sources aside)."""
+    figures = any(not obs.is_empty for obs in record.observations.values())
+    texts = (record.highlights, record.targets, record.leaders, record.awards)
+    return not figures and not any(texts) and not record.local_reports
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -437,5 +457,7 @@ def check(data: Any, line_of: Any, file: str, digest: str = "") -> tuple[Dataset
     title = ""
     if isinstance(data, Mapping):
         title = str(data.get("title") or "")
-    dataset = Dataset(tuple(entries), checker.catalogue, title, file, digest)
+    dataset = Dataset(
+        tuple(entries), checker.catalogue, title, file, digest, dict(checker.denominators)
+    )
     return dataset, checker.problems

@@ -20,8 +20,9 @@ from briefgen.data import derive, provinces
 from briefgen.data.dataset import MERGER_YEAR, Dataset, Entry
 from briefgen.data.indicators import Catalogue, Indicator
 from briefgen.data.records import Observation, Person, Record, ReportInfo, Target
+from briefgen.template.names import body_name
 from briefgen.template.settings import ReportSettings, fill_summary
-from briefgen.template.wording import Merger, paragraph
+from briefgen.template.wording import Merger, derived_legend, paragraph
 
 
 @dataclass(frozen=True)
@@ -307,7 +308,10 @@ class Fig:
             label = f"{label} năm {o.edition}"
         parts: list[str] = []
         if self.is_rank:
-            parts.append(f"{label} xếp thứ {self.rank_text()} tỉnh, thành phố")
+            # "xếp thứ 11/63 tỉnh, thành phố"; a rank without its denominator (a
+            # dataset built without validation) is still a national position.
+            among = "tỉnh, thành phố" if o.of is not None else "toàn quốc"
+            parts.append(f"{label} xếp thứ {self.rank_text()} {among}")
             change = self.rank_change
             if change:
                 parts.append(fmt.rank_change(self.previous.rank, o.rank))  # type: ignore[union-attr, arg-type]
@@ -338,7 +342,8 @@ class Fig:
             label = f"{label} {o.edition}"
         parts: list[str] = []
         if self.is_rank:
-            parts.append(f"{label}: ranked {self._ordinal_of()} provinces and cities")
+            among = "provinces and cities" if o.of is not None else "nationally"
+            parts.append(f"{label}: ranked {self._ordinal_of()} {among}")
             if self.rank_change:
                 parts.append(fmt.rank_change(self.previous.rank, o.rank, "en"))  # type: ignore[union-attr, arg-type]
         else:
@@ -409,6 +414,13 @@ class Figures(Mapping[str, Fig]):
     def section(self, name: str) -> list[Fig]:
         """Figures of one catalogue section, in catalogue order."""
         return [f for f in self._figures.values() if f.indicator.section == name]
+
+    def key_figures(self, limit: int = 6) -> list[Fig]:
+        """The figures a page of key figures shows (tiles): up to ``limit``, those with a
+        value first, then rankings, each in catalogue order."""
+        valued = [f for f in self._figures.values() if not f.is_rank and f.value is not None]
+        ranked = [f for f in self._figures.values() if f.is_rank]
+        return (valued + ranked)[:limit]
 
     def having(self, attribute: str) -> list[Fig]:
         """Figures whose observation reports ``attribute`` (e.g. "plan_pct", "yoy_pct"),
@@ -516,6 +528,13 @@ class Report:
     place-and-date line, with blanks for the day and month when there is no
     date.  ``issuer_full``: the issuing body with its province (the document's
     author); ``title``: the document's title as its metadata gives it.
+    ``parent`` and ``issuer`` are in normal case for running text ("UBND tỉnh
+    Nam Định", "Sở Thông tin và Truyền thông", however the data wrote them; the
+    letterhead prints them ``|upper``).  ``about``: the title line as running
+    text ("kết quả công tác … năm 2021 và phương hướng, nhiệm vụ năm 2022");
+    ``intro_about``: what the opening sentence reports on, the title line's
+    words when the template sets its own, else "kết quả thực hiện nhiệm vụ năm
+    2021 và phương hướng, nhiệm vụ năm 2022".
     """
 
     number: str | None
@@ -536,10 +555,15 @@ class Report:
     dateline: str = ""
     issuer_full: str = ""
     title: str = ""
+    about: str = ""
+    intro_about: str = ""
 
 
 DEFAULT_SUMMARY = "Kết quả công tác {field} năm {year}\nvà phương hướng, nhiệm vụ năm {next_year}"
 """The title line of a report when neither the record nor the template sets one."""
+
+DEFAULT_INTRO = "kết quả thực hiện nhiệm vụ năm {year} và phương hướng, nhiệm vụ năm {next_year}"
+"""What the opening sentence reports on under the default title line."""
 
 _NBSP = "\u00a0"
 _DATE_BLANK = _NBSP * 6
@@ -624,7 +648,7 @@ def _report(
     """The record's ``report:`` facts over the template's settings over the defaults."""
     t = settings or ReportSettings()
     kind = "tỉnh" if unit.kind == "tỉnh" else "thành phố"
-    issuer = info.issuer or t.issuer or _default_issuer(year)
+    issuer = body_name(info.issuer or t.issuer or _default_issuer(year))
     # A short name belongs to the body it abbreviates: a record naming another body
     # than the template's does not inherit the template's short name.
     short = info.issuer_short or (
@@ -641,18 +665,16 @@ def _report(
     place = info.place or t.place or _PLACE_NAMES.get(unit.code, unit.name)
     field = t.field or _default_field(year)
     issuer_full = issuer if unit.name in issuer else f"{issuer} {kind} {unit.name}"
-    summary = _summary(
-        t.summary or DEFAULT_SUMMARY,
-        {
-            "year": year,
-            "next_year": year + 1,
-            "province": unit.name,
-            "issuer": issuer,
-            "field": field,
-        },
-    )
+    values = {
+        "year": year,
+        "next_year": year + 1,
+        "province": unit.name,
+        "issuer": issuer,
+        "field": field,
+    }
+    summary, about, intro_about = _title_line(t.summary, values)
     document_kind = t.kind or "BÁO CÁO"
-    title = " ".join([document_kind.capitalize(), _lower_first(" ".join(summary))]).strip()
+    title = " ".join([document_kind.capitalize(), about]).strip()
     if info.date is not None:
         date_text = fmt.decree_date(info.date)
     else:
@@ -661,7 +683,7 @@ def _report(
         number=info.number,
         date=info.date,
         place=place,
-        parent=info.parent or t.parent or f"UBND {kind.upper()} {unit.upper_name}",
+        parent=body_name(info.parent or t.parent or f"UBND {kind} {unit.name}"),
         issuer=issuer,
         issuer_short=short,
         signer_name=signer.name if signer else None,
@@ -676,7 +698,20 @@ def _report(
         dateline=f"{place}, {date_text}",
         issuer_full=issuer_full,
         title=f"{title} - {unit.full_name}",
+        about=about,
+        intro_about=intro_about,
     )
+
+
+def _title_line(
+    pattern: str | None, values: Mapping[str, object]
+) -> tuple[tuple[str, ...], str, str]:
+    """The title line's lines, the title line as running text, and what the opening
+    sentence reports on (see :class:`Report`) for the template's ``summary`` pattern."""
+    summary = _summary(pattern or DEFAULT_SUMMARY, values)
+    about = _lower_first(" ".join(summary))
+    own = pattern is not None and pattern != DEFAULT_SUMMARY
+    return summary, about, about if own else _summary(DEFAULT_INTRO, values)[0]
 
 
 def number_style(record: Record, catalogue: Catalogue) -> bool:
@@ -770,6 +805,7 @@ def build_context(
         "lang": lang,
         "figures": Figures(figures),
         "paragraph": paragraph,
+        "derived_legend": derived_legend,
         "merger": Merger.of(dataset, entry, tuple(figures.values()), lang),
         "report": _report(record.report, unit, record.year, settings),
         "catalogue": catalogue,

@@ -32,6 +32,7 @@ from briefgen import model as m
 from briefgen import text as fmt
 from briefgen.errors import Location, TemplateError
 from briefgen.template import markup, settings
+from briefgen.template.names import letterhead_lines
 
 ENTRY = "brief.xml.j2"
 CONFIG = "template.yaml"
@@ -329,14 +330,9 @@ def _filters(lang: str) -> dict[str, Callable[..., Any]]:
         return "" if value is None else fmt.growth_phrase(value, lang)
 
     def two_lines(value: str, limit: int = 24) -> Markup:
-        """Break a long heading line at the space nearest its middle (Decree-30 headers)."""
-        text = str(value)
-        if len(text) <= limit or " " not in text:
-            return escape(text)
-        middle = len(text) / 2
-        spaces = [i for i, c in enumerate(text) if c == " "]
-        cut = min(spaces, key=lambda i: abs(i - middle))
-        return escape(text[:cut]) + Markup("<br/>") + escape(text[cut + 1 :])
+        """Break a letterhead line longer than ``limit`` characters where a clerk breaks
+        a body's name, never inside a place name (:func:`names.letterhead_lines`)."""
+        return Markup("<br/>").join(escape(line) for line in letterhead_lines(str(value), limit))
 
     return {
         "two_lines": two_lines,

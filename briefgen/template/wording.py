@@ -54,6 +54,34 @@ def paragraph(figs: Sequence[Fig]) -> str:
     return text + f" Mức tăng, giảm so với cùng kỳ của {names} được tính từ số liệu năm trước."
 
 
+def derived_legend(figs: Sequence[Fig], plans: bool = True) -> str:
+    """The note on figures marked "*": what they were computed from; "" when none is.
+
+    A change marked "*" was computed from last year's record; a plan attainment
+    (or a rate against its planned rate) from the plan.  ``plans``: whether the
+    figures are shown with their plan attainment (a table) or only with their
+    change (a tile).  Vietnamese "(*) Tính từ số liệu năm trước hoặc từ chỉ tiêu
+    kế hoạch; báo cáo không nêu trực tiếp."; English "* Computed from the
+    previous year's figures or from the plan; not stated in the report."
+    """
+    if not figs:
+        return ""
+    changes = any(f.change is not None and f.change.derived for f in figs)
+    planned = plans and any(
+        (f.attainment is not None and f.attainment.derived) or f.plan_points is not None
+        for f in figs
+    )
+    if not (changes or planned):
+        return ""
+    if figs[0].lang == "en":
+        sources = (("the previous year's figures", changes), ("the plan", planned))
+        basis = " or from ".join(words for words, used in sources if used)
+        return f"* Computed from {basis}; not stated in the report."
+    sources = (("số liệu năm trước", changes), ("chỉ tiêu kế hoạch", planned))
+    basis = " hoặc từ ".join(words for words, used in sources if used)
+    return f"(*) Tính từ {basis}; báo cáo không nêu trực tiếp."
+
+
 @dataclass(frozen=True)
 class Merger:
     """How a unit formed on 1 July 2025 is compared with the provinces it was formed from.

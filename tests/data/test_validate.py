@@ -76,6 +76,13 @@ MALFORMED: list[tuple[str, str, str, int]] = [
     ),
     (_record("dti: {rank: 0, of: 63}"), "greater than or equal to 1", "observations.dti.rank", 4),
     (
+        # Without 'of', a national ranking covers the year's units: 63 up to 2024.
+        _record("ict_index: {rank: 70}"),
+        "rank 70 is greater than the number of units the 2021 ranking covers (63)",
+        "observations.ict_index.rank",
+        4,
+    ),
+    (
         _record("dti: {rank: 5, of: 34}"),
         "ranked out of 34, but 2021 rankings cover 63 units",
         "observations.dti.of",
@@ -289,7 +296,14 @@ def test_validate_reports_every_unreadable_cell_of_a_table_in_one_run(tmp_path: 
         (5, "year", "'twenty' is not a number"),
     ], located
     assert report.dataset is not None and len(report.dataset) == 3
-    assert str(report).endswith("3 error(s), 0 warning(s); 3 valid record(s)")
+    # Without its two unreadable figures, Nam Định 2021 has nothing left to report.
+    assert [(w.where.record, w.message) for w in report.warnings] == [
+        (
+            "record 1 (Nam Định 2021)",
+            "the record has no figures or text, so its brief would report nothing",
+        )
+    ]
+    assert str(report).endswith("3 error(s), 1 warning(s); 3 valid record(s)")
 
 
 def test_load_issues_warnings_through_the_warnings_module(tmp_path: Path) -> None:
@@ -311,3 +325,96 @@ def test_load_issues_warnings_through_the_warnings_module(tmp_path: Path) -> Non
     assert caught[0].filename == __file__
     report = briefgen.validate(path)
     assert report.ok and [p.severity for p in report] == ["warning"]
+
+
+def test_a_ranking_without_its_denominator_is_checked_against_the_years_units(
+    tmp_path: Path,
+) -> None:
+    # 2025 rankings cover the 34 units; an edition of 2024 the 63; a declaration wins.
+    text = (
+        "denominators:\n  dti: {2023: 70}\n"
+        + HEAD
+        + _record("dti: {rank: 34}\nict_index: {rank: 35}", province="Ninh Bình", year="2025")
+        + _record("dti: {rank: 63, edition: 2024}", province="Huế", year="2025")
+        + _record("dti: {rank: 70}", province="Hà Nội", year="2023")
+    )
+    _, problems = validate(_write(tmp_path, text))
+    assert [(p.severity, p.where.field, p.message) for p in problems] == [
+        (
+            "error",
+            "observations.ict_index.rank",
+            "rank 35 is greater than the number of units the 2025 ranking covers (34)",
+        )
+    ]
+
+
+def test_a_ranking_without_its_denominator_gets_the_number_of_units_of_its_edition(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "denominators:\n  dti: {2023: 70}\n"
+        + HEAD
+        + _record("ict_index: {rank: 12}\ndti: {rank: 9}", year="2024")
+        + _record("dti: {rank: 17}\npar_index: {rank: 8, edition: 2024}", "", "Ninh Bình", "2025")
+        + _record("dti: {rank: 65}\npostal_revenue: {value: 3, rank: 3}", "", "Hà Nội", "2023")
+    )
+    dataset, problems = validate(_write(tmp_path, text))
+    assert problems == []
+    assert dataset is not None
+    denominators = {
+        (record.year, indicator): obs.of
+        for record in dataset.records
+        for indicator, obs in record.observations.items()
+    }
+    assert denominators == {
+        (2024, "ict_index"): 63,
+        (2024, "dti"): 63,
+        (2025, "dti"): 34,
+        (2025, "par_index"): 63,  # the 2024 edition ranked the 63 provinces
+        (2023, "dti"): 70,  # as declared
+        (2023, "postal_revenue"): None,  # a position that is not a national ranking
+    }
+
+
+def test_a_workbooks_wide_rank_columns_need_no_denominator(tmp_path: Path) -> None:
+    # The wide figures sheet (and a CSV like it) has 'ict_index.rank' columns, no '.of'.
+    import briefgen
+
+    path = tmp_path / "figures.csv"
+    path.write_text("province,year,ict_index.rank,dti.rank\nNam Định,2024,12,9\n", "utf-8")
+    record = briefgen.load(path).records[0]
+    assert (record.observations["ict_index"].of, record.observations["dti"].of) == (63, 63)
+
+
+def test_a_record_with_no_figures_or_text_is_a_warning(tmp_path: Path) -> None:
+    # Report facts and sources alone give a brief nothing to report; one highlight does.
+    empty = _record(extra="report: {number: 05/BC-STTTT}\nsources:\n  - {title: Báo cáo}")
+    said = _record(province="Thanh Hóa", extra="highlights: [Hạ tầng được nâng cấp.]")
+    blank = _record("postal_revenue: {note: ước đạt}", province="Bắc Giang")
+    _, problems = validate(_write(tmp_path, HEAD + empty + said + blank))
+    assert [(p.severity, p.where.record, p.where.row, p.message) for p in problems] == [
+        (
+            "warning",
+            "record 1 (Nam Định 2021)",
+            2,
+            "the record has no figures or text, so its brief would report nothing",
+        ),
+        (
+            "warning",
+            "record 3 (Bắc Giang 2021)",
+            10,
+            "the record has no figures or text, so its brief would report nothing",
+        ),
+    ]
+
+
+def test_a_new_workbook_not_filled_in_warns_for_each_record(tmp_path: Path) -> None:
+    import briefgen
+
+    book = briefgen.new_workbook(tmp_path / "book.xlsx", year=2024, provinces=["Nam Định", "Huế"])
+    report = briefgen.validate(book)
+    assert report.ok
+    assert [(w.where.sheet, w.where.cell, w.message) for w in report.warnings] == [
+        ("Báo cáo", "A3", "the record has no figures or text, so its brief would report nothing"),
+        ("Báo cáo", "A4", "the record has no figures or text, so its brief would report nothing"),
+    ]

@@ -196,8 +196,17 @@ def test_a_child_template_changes_the_title_line_in_template_yaml(tmp_path: Path
         "Tờ trình về kế hoạch chuyển đổi số năm 2026 của Sở Khoa học và Công nghệ tỉnh "
         "Thanh Hóa - Tỉnh Thanh Hóa"
     )
-    # The field set in template.yaml is the one the body's sentences use too.
-    assert any("công tác chuyển đổi số năm 2025" in t for t in m.texts(brief))
+    # The opening and closing sentences follow the title line: a Tờ trình presents
+    # what its title names, and the closing does not name the body twice.
+    texts = list(m.texts(brief))
+    assert (
+        "Sở Khoa học và Công nghệ tỉnh Thanh Hóa trình bày về kế hoạch chuyển đổi số năm 2026 "
+        "của Sở Khoa học và Công nghệ tỉnh Thanh Hóa như sau:"
+    ) in texts
+    assert (
+        "Trên đây là tờ trình về kế hoạch chuyển đổi số năm 2026 của Sở Khoa học và Công nghệ "
+        "tỉnh Thanh Hóa./."
+    ) in texts
 
 
 def test_a_grandchild_inherits_report_facts_key_by_key(tmp_path: Path) -> None:

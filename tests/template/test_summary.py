@@ -92,3 +92,25 @@ def test_national_summary_docx_is_one_page_in_libreoffice(libreoffice: str, tmp_
     }
     pages = _libreoffice_pages(libreoffice, briefs, tmp_path)
     assert set(pages.values()) == {1}, pages
+
+
+def test_every_2025_summary_is_one_page_in_pdf_and_in_libreoffice(
+    libreoffice: str, tmp_path: Path
+) -> None:
+    """All 34 units of 2025, the 23 merged ones with their merger note and the "(*)"
+    legend at the foot (which take their room from the charts)."""
+    units = [e.unit.code for e in NATIONAL.entries if e.record.year == 2025]
+    briefs = {
+        (code, 2025): briefgen.build(NATIONAL, province=code, year=2025, template="summary")
+        for code in units
+    }
+    assert len(briefs) == 34
+    for key, brief in briefs.items():
+        assert len(PdfReader(io.BytesIO(brief.to_bytes("pdf"))).pages) == 1, key
+    blocks = briefs[("37", 2025)].blocks
+    ninh_binh = [m.plain(b.content) for b in blocks if isinstance(b, m.Paragraph)]
+    assert "(*) Tính từ số liệu năm trước; báo cáo không nêu trực tiếp." in ninh_binh
+    assert any(p.startswith("Ghi chú: Tỉnh Ninh Bình hình thành") for p in ninh_binh)
+    assert any(p.startswith("Nguồn:") for p in ninh_binh)
+    pages = _libreoffice_pages(libreoffice, briefs, tmp_path)
+    assert set(pages.values()) == {1}, {name: n for name, n in pages.items() if n != 1}
