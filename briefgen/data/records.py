@@ -13,19 +13,25 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from briefgen.data import clean
+
 
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
+        return unicodedata.normalize("NFC", clean.refuse(value)).strip()
     return value
 
 
 NFCText = Annotated[str, BeforeValidator(_nfc)]
-"""A string normalised to NFC with outer white space removed."""
+"""A string normalised to NFC with outer white space removed; text a document
+cannot hold (:mod:`briefgen.data.clean`) is refused."""
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Numbers must be finite: NaN and infinity are never a reported figure.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class Observation(_Model):

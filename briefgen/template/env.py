@@ -14,14 +14,18 @@ markup, and a missing name is an error naming the template line.
 from __future__ import annotations
 
 import difflib
+import io
+import math
 import os
 import re
 import traceback
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import jinja2
 import yaml
@@ -30,6 +34,7 @@ from markupsafe import Markup, escape
 
 from briefgen import model as m
 from briefgen import text as fmt
+from briefgen.data import safe_yaml
 from briefgen.errors import Location, TemplateError
 from briefgen.template import markup
 
@@ -106,14 +111,7 @@ def _read_config(folder: Path) -> dict[str, Any]:
             Location(file=str(folder)),
             f"a template folder needs {CONFIG} and {ENTRY}",
         )
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise TemplateError(
-            f"not valid YAML: {getattr(error, 'problem', error)}",
-            Location(file=file, row=mark.line + 1 if mark else None),
-        ) from None
+    raw = safe_yaml.parse(_read_text(path), file, TemplateError)[1] or {}
     if not isinstance(raw, dict):
         raise TemplateError("template.yaml must be a mapping", Location(file=file))
     return raw
@@ -163,13 +161,109 @@ def _resolved_config(folder: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any
     return _merged(inherited, raw)
 
 
+STYLE_RANGES: dict[str, tuple[float, float, str]] = {
+    "size_pt": (4.0, 72.0, "points"),
+    "heading_size_pt": (4.0, 72.0, "points"),
+    "table_size_pt": (4.0, 72.0, "points"),
+    "line_spacing": (0.8, 3.0, "times single spacing"),
+    "first_line_indent_mm": (0.0, 50.0, "mm"),
+    "space_after_pt": (0.0, 72.0, "points"),
+}
+"""Numeric style settings: (lowest, highest, unit).  Sizes and spacing start above
+zero: a font size or line spacing of 0 prints nothing or overprints."""
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number (not a bool, NaN or infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message, cut short (a setting may be a huge number or text)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer of more digits than Python converts
+        return "a very long number"
+    return text if len(text) <= 40 else f"{text[:39]}…"
+
+
+def _style_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be style setting ``key``, or ``None`` when it can."""
+    low, high, unit = STYLE_RANGES.get(key, (0.0, 1000.0, ""))
+    number = _finite(value)
+    if number is not None and low <= number <= high:
+        return None
+    return f"'{key}' must be a number from {low:g} to {high:g} {unit}, not {_shown(value)}".replace(
+        "  ", " "
+    )
+
+
+def _setting_location(folder: Path, key: str) -> Location:
+    """Where setting ``key`` ("style.size_pt") is written: the template.yaml that sets
+    it (this folder's, else along its ``extends`` chain) and its line."""
+    seen: set[Path] = set()
+    current: Path | None = folder
+    while current is not None and current not in seen:
+        seen.add(current)
+        path = current / CONFIG
+        try:
+            node, raw = safe_yaml.parse(_read_text(path), str(path), TemplateError)
+        except TemplateError:
+            break
+        line = _key_line(node, key.split("."))
+        if line is not None:
+            return Location(file=str(path), row=line, field=key)
+        extends = raw.get("extends") if isinstance(raw, dict) else None
+        try:
+            current = _parent_folder(current, extends, str(path)) if extends else None
+        except TemplateError:
+            break
+    return Location(file=str(folder / CONFIG), field=key)
+
+
+def _key_line(node: yaml.Node | None, keys: Sequence[str]) -> int | None:
+    """The line of the mapping key at ``keys`` in a YAML node tree, or ``None``."""
+    line = None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        for key_node, value_node in node.value:
+            if str(key_node.value) == key:
+                line, node = key_node.start_mark.line + 1, value_node
+                break
+        else:
+            return None
+    return line
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as error:
+        raise TemplateError(
+            f"not UTF-8 text (byte {error.start})", Location(file=str(path)), "save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise TemplateError(f"cannot read: {error.strerror}", Location(file=str(path))) from None
+
+
+def _inside_folder(name: str) -> bool:
+    """True when template file ``name`` is a relative path that stays in its folder."""
+    parts = name.replace("\\", "/").split("/")
+    return not (name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts)
+
+
 def _config(folder: Path) -> Config:
-    path = folder / CONFIG
-    file = str(path)
     raw = _resolved_config(folder)
 
     def fail(message: str, key: str, hint: str | None = None) -> TemplateError:
-        return TemplateError(message, Location(file=file, field=key), hint)
+        return TemplateError(message, _setting_location(folder, key), hint)
 
     def check_keys(section: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
         for key in section:
@@ -208,12 +302,13 @@ def _config(folder: Path) -> Config:
     check_keys(margins_raw, _MARGIN_KEYS, "page.margins_mm.")
     margins = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
     for key, value in margins_raw.items():
-        if not isinstance(value, (int, float)) or not 0 <= value <= 80:
+        margin = _finite(value)
+        if margin is None or not 0 <= margin <= 80:
             raise fail(
-                f"margin must be a number of mm from 0 to 80, not {value!r}",
+                f"margin must be a number of mm from 0 to 80, not {_shown(value)}",
                 f"page.margins_mm.{key}",
             )
-        margins[key] = float(value)
+        margins[key] = margin
     page = m.PageSetup(
         size_mm=PAGE_SIZES_MM[size_name],
         margins=m.Margins(**margins),
@@ -232,14 +327,21 @@ def _config(folder: Path) -> Config:
     for key, value in style_raw.items():
         if key in ("font", "align"):
             style_values[key] = str(value)
-        elif not isinstance(value, (int, float)) or value < 0:
-            raise fail(f"'{key}' must be a positive number, not {value!r}", f"style.{key}")
         else:
+            problem = _style_problem(key, value)
+            if problem is not None:
+                raise fail(problem, f"style.{key}")
             style_values[key] = float(value)
     if style_values.get("align", defaults.align) not in ("left", "center", "right", "justify"):
         raise fail("style.align must be left, center, right or justify", "style.align")
     style = m.TextStyle(**{**defaults.__dict__, **style_values})
     entry = str(raw.get("entry", ENTRY))
+    if not _inside_folder(entry):
+        raise fail(
+            f"entry file '{entry}' is outside the template folder",
+            "entry",
+            "name a file in the template folder, e.g. brief.xml.j2",
+        )
     if not (folder / entry).is_file():
         raise fail(f"entry file '{entry}' not found in {folder}", "entry")
     values = raw.get("values") or {}
@@ -340,11 +442,7 @@ class Template:
                 source_line=_line_of(error.source, error.lineno),
             ) from None
         except jinja2.TemplateNotFound as error:
-            raise TemplateError(
-                f"template file '{error.name}' not found",
-                Location(file=str(self.folder)),
-                f"templates are looked up in {self.folder} and {builtin_root()}",
-            ) from None
+            raise self._not_found(error) from None
         except jinja2.UndefinedError as error:
             file, line = _template_frame(error)
             names = sorted(k for k in context if not k.startswith("_"))
@@ -373,6 +471,26 @@ class Template:
                 Location(file=file, row=line),
                 source_line=_file_line(file, line),
             ) from error
+
+    def _not_found(self, error: jinja2.TemplateNotFound) -> TemplateError:
+        """A missing template file, named at the template line asking for it."""
+        file, line = _template_frame(error)
+        where = Location(file=file or str(self.folder), row=line)
+        name = str(error.name)
+        if not _inside_folder(name):
+            return TemplateError(
+                f"template file '{name}' is outside the template folder",
+                where,
+                f"name files relative to {self.folder} or to the built-in templates "
+                "(e.g. 'official/brief.xml.j2')",
+                source_line=_file_line(file, line),
+            )
+        return TemplateError(
+            f"template file '{name}' not found",
+            where,
+            f"templates are looked up in {self.folder} and {builtin_root()}",
+            source_line=_file_line(file, line),
+        )
 
     @property
     def _entry_name(self) -> str:
@@ -475,10 +593,50 @@ def _reference_docx(folder: Path) -> bytes | None:
         seen.add(current)
         candidate = current / REFERENCE_DOCX
         if candidate.is_file():
-            return candidate.read_bytes()
+            return _word_document(candidate)
         extends = _read_config(current).get("extends")
         current = _parent_folder(current, extends, str(current / CONFIG)) if extends else None
     return None
+
+
+MAX_REFERENCE_BYTES = 50_000_000
+"""Largest reference.docx read, compressed and (each part) uncompressed."""
+
+
+def _word_document(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a Word document; :class:`TemplateError` if not.
+
+    Checked when the template loads, so a bad reference.docx fails before any
+    brief is written: a zip under the size limit whose main parts are XML.
+    """
+    where = Location(file=str(path))
+    hint = "save it from Word or LibreOffice as .docx, or delete it"
+    try:
+        if path.stat().st_size > MAX_REFERENCE_BYTES:
+            raise TemplateError(
+                f"reference.docx is larger than {MAX_REFERENCE_BYTES // 1_000_000} MB", where
+            )
+        data = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            for part in ("[Content_Types].xml", "word/document.xml"):
+                if part not in names:
+                    raise TemplateError(
+                        f"reference.docx is not a Word document: no {part}", where, hint
+                    )
+                info = package.getinfo(part)
+                if info.file_size > MAX_REFERENCE_BYTES:
+                    raise TemplateError(f"reference.docx part {part} is too large", where, hint)
+                expat.ParserCreate().Parse(package.read(part), True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+        raise TemplateError("reference.docx is not a Word document (.docx)", where, hint) from None
+    except expat.ExpatError as error:
+        raise TemplateError(
+            f"reference.docx is damaged: {expat.ErrorString(error.code)}", where, hint
+        ) from None
+    except OSError as error:
+        raise TemplateError(f"cannot read reference.docx: {error.strerror}", where) from None
+    return data
 
 
 TEMPLATE_PATH_ENV = "BRIEFGEN_TEMPLATE_PATH"
