@@ -18,6 +18,7 @@ import io
 import math
 import os
 import re
+import shutil
 import traceback
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
@@ -754,8 +755,13 @@ def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
     parent = load_template(base)
     if not parent.builtin:
         raise UsageError(f"--from takes a built-in template ({', '.join(builtin_names())})")
-    folder = Path(into) / name
-    if folder.exists():
+    base_folder = Path(into)
+    if base_folder.exists() and not base_folder.is_dir():
+        raise UsageError(
+            f"'{base_folder}' is a file, not a folder", hint="give --dir an existing folder"
+        )
+    folder = base_folder / name
+    if folder.exists() or folder.is_symlink():
         raise UsageError(f"'{folder}' already exists", hint="choose another name or folder")
     source = (parent.folder / parent.config.entry).read_text("utf-8")
     blocks = re.findall(r"{%-?\s*block\s+(\w+)\s*-?%}", source)
@@ -766,14 +772,10 @@ def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
         r"{%-?\s*block\s+" + first + r"\s*-?%}(.*?){%-?\s*endblock\s*-?%}", source, re.S
     )
     body = match.group(1) if match else "\n"
-    folder.mkdir(parents=True)
     description = f"{parent.config.description} — {name}"
-    (folder / CONFIG).write_text(
-        _SCAFFOLD_YAML.format(name=name, base=parent.folder.name, description=description),
-        "utf-8",
-    )
-    (folder / ENTRY).write_text(
-        _SCAFFOLD_ENTRY.format(
+    files = {
+        CONFIG: _SCAFFOLD_YAML.format(name=name, base=parent.folder.name, description=description),
+        ENTRY: _SCAFFOLD_ENTRY.format(
             name=name,
             base=parent.folder.name,
             entry=parent.config.entry,
@@ -781,6 +783,28 @@ def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
             blocks=", ".join(blocks),
             body=body,
         ),
-        "utf-8",
-    )
+    }
+    _write_folder(folder, files)
     return folder
+
+
+def _write_folder(folder: Path, files: Mapping[str, str]) -> None:
+    """Create ``folder`` holding ``files`` (name → text), or nothing at all on failure."""
+    from briefgen.errors import OutputError, UsageError
+
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:  # a file in the way, no permission: the folder asked for
+        raise UsageError(
+            f"cannot create the folder: {error.strerror}",
+            Location(file=str(folder)),
+            "give --dir a folder you can write to",
+        ) from None
+    try:
+        for file_name, text in files.items():
+            (folder / file_name).write_text(text, "utf-8")
+    except OSError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise OutputError(
+            f"cannot write the template: {error.strerror}", Location(file=str(folder))
+        ) from None
