@@ -163,15 +163,16 @@ def _resolved_config(folder: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any
 
 
 STYLE_RANGES: dict[str, tuple[float, float, str]] = {
-    "size_pt": (4.0, 72.0, "points"),
-    "heading_size_pt": (4.0, 72.0, "points"),
-    "table_size_pt": (4.0, 72.0, "points"),
+    "size_pt": (6.0, 36.0, "points"),
+    "heading_size_pt": (6.0, 48.0, "points"),
+    "table_size_pt": (6.0, 24.0, "points"),
     "line_spacing": (0.8, 3.0, "times single spacing"),
     "first_line_indent_mm": (0.0, 50.0, "mm"),
     "space_after_pt": (0.0, 72.0, "points"),
 }
 """Numeric style settings: (lowest, highest, unit).  Sizes and spacing start above
-zero: a font size or line spacing of 0 prints nothing or overprints."""
+zero: a font size or line spacing of 0 prints nothing or overprints.  The highest
+sizes leave a table row and a heading room on any page (Decree 30 asks 13-14 pt)."""
 
 
 def _finite(value: Any) -> float | None:

@@ -24,7 +24,7 @@ _SPACE = re.compile(r"[ \t\r\n]+")  # XML white space only: NBSP is content
 CHART_MM = (20.0, 420.0)
 """Smallest and largest chart side in mm (420: the long side of A3).  Writers shrink a
 chart to the text area; these bounds keep the drawing itself to a sane size."""
-FONT_PT = (4.0, 72.0)
+FONT_PT = (6.0, 36.0)
 """Smallest and largest font size a template may set on a letterhead line."""
 MAX_COLUMNS = 100
 """Most columns a cell may span."""

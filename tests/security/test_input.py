@@ -120,16 +120,16 @@ def test_a_number_longer_than_python_converts_is_a_located_error(
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("size_pt: 100000", "'size_pt' must be a number from 4 to 72 points, not 100000"),
-        ("heading_size_pt: -13", "'heading_size_pt' must be a number from 4 to 72"),
+        ("size_pt: 100000", "'size_pt' must be a number from 6 to 36 points, not 100000"),
+        ("heading_size_pt: -13", "'heading_size_pt' must be a number from 6 to 48"),
         ("line_spacing: .inf", "'line_spacing' must be a number from 0.8 to 3"),
         ("first_line_indent_mm: .nan", "'first_line_indent_mm' must be a number from 0 to 50"),
         ("space_after_pt: 1e400", "'space_after_pt' must be a number from 0 to 72"),
-        ("table_size_pt: yes", "'table_size_pt' must be a number from 4 to 72"),
+        ("table_size_pt: yes", "'table_size_pt' must be a number from 6 to 24"),
         # 4. zero is not positive
-        ("size_pt: 0", "'size_pt' must be a number from 4 to 72 points, not 0"),
+        ("size_pt: 0", "'size_pt' must be a number from 6 to 36 points, not 0"),
         ("line_spacing: 0", "'line_spacing' must be a number from 0.8 to 3"),
-        ("table_size_pt: 0.0", "'table_size_pt' must be a number from 4 to 72"),
+        ("table_size_pt: 0.0", "'table_size_pt' must be a number from 6 to 24"),
     ],
 )
 def test_a_style_setting_out_of_range_names_the_template_line(
@@ -201,7 +201,7 @@ def test_a_chart_of_impossible_size_names_the_template_line(
         ('<tiles columns="inf"><tile><value>1</value></tile></tiles>', "'columns' of <tiles>"),
         (
             '<letterhead><left><line size="100000">X</line></left><right/></letterhead>',
-            "'size' of <line> must be from 4 to 72 pt",
+            "'size' of <line> must be from 6 to 36 pt",
         ),
     ],
 )
