@@ -162,6 +162,9 @@ def _resolved_config(folder: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any
     return _merged(inherited, raw)
 
 
+MIN_TEXT_MM = (50.0, 80.0)
+"""Least text width and height (mm) the page size and margins must leave."""
+
 STYLE_RANGES: dict[str, tuple[float, float, str]] = {
     "size_pt": (6.0, 36.0, "points"),
     "heading_size_pt": (6.0, 48.0, "points"),
@@ -318,8 +321,16 @@ def _config(folder: Path) -> Config:
         number_pages=bool(page_raw.get("number_pages", True)),
         number_first_page=bool(page_raw.get("number_first_page", False)),
     )
-    if page.text_width_mm < 50:
-        raise fail("margins leave less than 50 mm of text width", "page.margins_mm")
+    if page.text_width_mm < MIN_TEXT_MM[0]:
+        raise fail(
+            f"margins leave less than {MIN_TEXT_MM[0]:g} mm of text width", "page.margins_mm"
+        )
+    if page.height_mm - page.margins.top - page.margins.bottom < MIN_TEXT_MM[1]:
+        raise fail(
+            f"margins leave less than {MIN_TEXT_MM[1]:g} mm of text height",
+            "page.margins_mm",
+            "a letterhead, a table row or a chart must fit on a page",
+        )
     style_raw = raw.get("style") or {}
     if not isinstance(style_raw, dict):
         raise fail("'style' must be a mapping", "style")

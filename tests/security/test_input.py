@@ -159,6 +159,27 @@ def test_a_setting_inherited_from_a_parent_template_names_the_parents_line(
     assert "parent/template.yaml:4, field 'page.margins_mm.top'" in run.message
 
 
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("{size: A5, orientation: landscape, margins_mm: {top: 70, bottom: 70}}", "text height"),
+        ("{size: A5, margins_mm: {left: 60, right: 60}}", "less than 50 mm of text width"),
+        ("{margins_mm: {top: .nan}}", "margin must be a number of mm from 0 to 80, not nan"),
+    ],
+)
+def test_margins_that_leave_no_page_name_the_template_line(
+    work: Path, briefgen: Briefgen, page: str, message: str
+) -> None:
+    folder = write_template(
+        work / "page",
+        '{% extends "official/brief.xml.j2" %}\n',
+        f"extends: official\npage: {page}\n",
+    )
+    run = briefgen(*RENDER, "--template", folder, "--out", work / "out")
+    assert run.code == 2
+    assert "page/template.yaml:3, field 'page.margins_mm" in run.message and message in run.message
+
+
 CHART = (
     "<document>\n<p>Biểu đồ</p>\n"
     '<chart kind="bar" title="Doanh thu" width="{width}" height="{height}">\n'

@@ -242,6 +242,7 @@ STYLE_VALUES = st.one_of(
     st.sampled_from([0, 0.0, -1, True, None, "12", [], {}, 72, 4, 0.8, 3]),
 )
 MARGIN_VALUES = st.one_of(
+    st.floats(min_value=0, max_value=80),  # accepted each, yet together they may leave no page
     st.floats(min_value=-10, max_value=100),
     st.sampled_from([math.nan, math.inf]),
     st.sampled_from([0, 80, 81, True, "20", None]),
