@@ -569,10 +569,44 @@ def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
+MAX_REPEAT = 100_000
+"""Longest text or list a template may make with ``*`` (``"x" * 10**8`` would take
+the machine); longer output comes from data, not from arithmetic."""
+
+MAX_POWER_DIGITS = 1000
+"""Most digits a template's ``**`` may produce."""
+
+
+class _Sandbox(sandbox.SandboxedEnvironment):
+    """The sandbox with ``*`` and ``**`` bounded, as Jinja's documentation advises for
+    templates from people one does not trust: a one-line template must not take the
+    machine's memory or minutes of CPU."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sized, (str, list, tuple))
+                    and isinstance(count, int)
+                    and len(sized) * count > MAX_REPEAT
+                ):
+                    raise sandbox.SecurityError(
+                        f"repeating a value to {len(sized) * count:,} items or "
+                        f"characters (at most {MAX_REPEAT:,})"
+                    )
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int):
+            digits = abs(right) * math.log10(abs(left)) if abs(left) > 1 else 0
+            if digits > MAX_POWER_DIGITS:
+                raise sandbox.SecurityError(f"a power of more than {MAX_POWER_DIGITS} digits")
+        return super().call_binop(context, operator, left, right)
+
+
 def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnvironment:
     root = builtin_root()
     search = [str(root)] if builtin else [str(folder), str(root)]
-    env = sandbox.SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(search, encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=True,

@@ -81,6 +81,28 @@ def test_a_yaml_alias_bomb_is_refused_at_its_line(
     assert not (work / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ('"x" * 100000000', "repeating a value to 100,000,000 items or characters"),
+        ("[0] * 10 ** 9", "repeating a value to 1,000,000,000 items"),
+        ("2 ** 100000", "a power of more than 1000 digits"),
+    ],
+)
+def test_a_template_expression_that_would_take_the_machine_is_blocked(
+    work: Path, briefgen: Briefgen, expression: str, message: str
+) -> None:
+    folder = write_template(
+        work / "greedy", f"<document>\n<p>{{{{ {expression} }}}}</p>\n</document>\n"
+    )
+    run = briefgen(*RENDER, "--template", folder, "--out", work / "out")
+    assert run.code == 2
+    assert f"greedy/brief.xml.j2:2: unsafe operation blocked by the sandbox: {message}" in (
+        run.message
+    )
+    assert run.peak_mb < 300
+
+
 # --------------------------------------------------------------------------- 3. tracebacks
 
 
