@@ -44,8 +44,9 @@ class _Refused(Exception):
         self.hint = hint
 
 
-def _line(mark: yaml.Mark | None) -> int | None:
-    return mark.line + 1 if mark is not None else None
+def _line(mark: Any) -> int | None:
+    """The 1-based line of a PyYAML mark (``None`` for none)."""
+    return int(mark.line) + 1 if mark is not None else None
 
 
 class _Loader(yaml.SafeLoader):
@@ -61,7 +62,8 @@ class _Loader(yaml.SafeLoader):
     # -- composing: aliases, loops and depth
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        events: Any = self  # PyYAML's event queue is untyped
+        event = events.peek_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in self._open:
                 raise _Refused(
@@ -70,7 +72,7 @@ class _Loader(yaml.SafeLoader):
                     "an alias may repeat a finished node only",
                 )
             node = super().compose_node(parent, index)
-            self._expanded += self._size(node)
+            self._expanded += self._size(node) if node is not None else 0
             if self._expanded > MAX_ALIAS_EXPANSION:
                 raise _Refused(
                     f"aliases (*name) expand the data beyond {MAX_ALIAS_EXPANSION:,} "

@@ -592,14 +592,16 @@ class _Sandbox(sandbox.SandboxedEnvironment):
                     and isinstance(count, int)
                     and len(sized) * count > MAX_REPEAT
                 ):
-                    raise sandbox.SecurityError(
+                    raise jinja2.exceptions.SecurityError(
                         f"repeating a value to {len(sized) * count:,} items or "
                         f"characters (at most {MAX_REPEAT:,})"
                     )
         elif operator == "**" and isinstance(left, int) and isinstance(right, int):
             digits = abs(right) * math.log10(abs(left)) if abs(left) > 1 else 0
             if digits > MAX_POWER_DIGITS:
-                raise sandbox.SecurityError(f"a power of more than {MAX_POWER_DIGITS} digits")
+                raise jinja2.exceptions.SecurityError(
+                    f"a power of more than {MAX_POWER_DIGITS} digits"
+                )
         return super().call_binop(context, operator, left, right)
 
 
