@@ -123,22 +123,26 @@ def _pdf_glyphs() -> frozenset[int]:
 def _pdf_comparable(text: str) -> str:
     """``text`` as compared with a PDF's text (both what went in and what came out).
 
-    Format characters (zero-width space, joiners, direction marks, the soft
-    hyphen: category Cf) have no visible form and PDF text does not keep
-    them, but a line may break there.  Known gaps of the PDF writer, left to
-    it (issue 14 is about what XML cannot hold): a character the embedded font
-    has no glyph for prints as nothing (pypdf reads back NUL), and a soft
-    hyphen always prints as "-".  So format characters and "-" count as
-    spacing, characters without a glyph are left out, and what is left is
-    composed again, as a reader of the page sees it.
+    Spacing and format characters (zero-width space, joiners, direction marks,
+    the soft hyphen: category Cf) are left out: they have no visible form of
+    their own, and PDF text extraction spaces words its own way.  Known gaps of
+    the PDF writer, left to it (issue 14 is about what XML cannot hold): a
+    character the embedded font has no glyph for prints as nothing (read back
+    as NUL), and a soft hyphen at a line's end prints as "-"; those characters
+    and "-" itself are left out too.  What remains is compared decomposed
+    (NFD): a mark after a character left out composes on the page with the
+    letter before it.
     """
     glyphs = _pdf_glyphs()
     kept = "".join(
-        " " if c == "-" or unicodedata.category(c) == "Cf" else c
+        c
         for c in unicodedata.normalize("NFC", text)
-        if c.isspace() or (c != "\x00" and ord(c) in glyphs) or unicodedata.category(c) == "Cf"
+        if c not in "\x00-"
+        and not c.isspace()
+        and ord(c) in glyphs
+        and unicodedata.category(c) != "Cf"
     )
-    return _words(kept)
+    return unicodedata.normalize("NFD", kept)
 
 
 def _record(texts: dict[str, str], numbers: dict[str, Any]) -> dict[str, Any]:
