@@ -53,8 +53,8 @@ from typing import Any
 
 from briefgen import __version__, writers
 from briefgen.data.dataset import Dataset
-from briefgen.errors import BriefgenError, OutputError, UsageError
-from briefgen.files import inside, read_regular, remove_stale, write_atomic
+from briefgen.errors import BriefgenError, UsageError
+from briefgen.files import inside, make_folder, read_regular, remove_stale, write_atomic
 from briefgen.text import slugify
 
 DEFAULT_PATTERN = "{code}-{slug}-{year}-{template}.{ext}"
@@ -328,10 +328,7 @@ def render_batch(
 
     loaded = load_template(template)  # a bad template fails once, here
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"cannot create the output folder: {error.strerror}") from None
+    make_folder(out)
     remove_stale(out)  # what a killed run may have left; the batch owns its folder now
     entries = _select(dataset, year, provinces)
     _names(pattern, entries, year, loaded.name, chosen_formats)  # fails here, before any work

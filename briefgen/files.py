@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -9,7 +10,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from briefgen.errors import Location, OutputError
+from briefgen.errors import Location, OutputError, UsageError
 from briefgen.text import slugify
 
 
@@ -30,6 +31,36 @@ def inside(folder: Path, name: str) -> Path:
             f"output name '{name}' leaves the output folder", Location(file=str(base))
         )
     return base / name
+
+
+_CHOSEN_BADLY = frozenset(
+    {errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG}
+)
+"""Why a folder cannot be made that is the chooser's to fix (a file in the way, no right)."""
+
+
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if needed.
+
+    A folder that cannot be made where it was asked for (a file in the way,
+    no permission, a read-only disk) is a :class:`UsageError`, bad input the
+    command line answers with exit 2; other failures (a full disk) are an
+    :class:`OutputError`.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        where = Location(file=str(folder))
+        if error.errno in _CHOSEN_BADLY:
+            in_the_way = error.errno in (errno.ENOTDIR, errno.EEXIST)
+            raise UsageError(
+                f"cannot make the output folder: {error.strerror}",
+                where,
+                "a file is in the way; choose another folder"
+                if in_the_way
+                else "choose a folder you can write to",
+            ) from None
+        raise OutputError(f"cannot make the output folder: {error.strerror}", where) from None
 
 
 TEMPORARY_SUFFIX = ".part"
@@ -56,10 +87,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     ``path`` is replaced by the file, its target left alone.
     """
     folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"cannot write: {error.strerror}", Location(file=str(path))) from None
+    make_folder(folder)
     if _write_unnamed(path, data):
         return path
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from briefgen import files
-from briefgen.errors import OutputError
+from briefgen.errors import OutputError, UsageError
 
 
 def test_a_written_file_is_whole_readable_and_alone(tmp_path: Path) -> None:
@@ -145,3 +145,12 @@ def test_a_name_may_not_leave_the_folder(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="leaves the output folder"):
         files.inside(tmp_path, "../escape.pdf")
     assert files.inside(tmp_path, "ok.pdf") == (tmp_path / "ok.pdf").resolve()
+
+
+def test_an_output_folder_that_cannot_be_made_there_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_bytes(b"x")
+    for folder in (tmp_path / "notes", tmp_path / "notes" / "briefs"):
+        with pytest.raises(UsageError, match="a file is in the way") as caught:
+            files.write_atomic(folder / "a.pdf", b"%PDF")
+        assert caught.value.where.file == str(folder)
+    assert (tmp_path / "notes").read_bytes() == b"x"

@@ -130,3 +130,19 @@ def test_render_replaces_a_link_at_its_output_name(work: Path, briefgen: Briefge
     assert run.code == 0, run.err
     assert victim.read_text("utf-8") == "keep me"
     assert not (out / "nam-dinh-2021-official.pdf").is_symlink()
+
+
+@pytest.mark.parametrize("command", ["render", "batch"])
+def test_an_output_folder_with_a_file_in_the_way_is_bad_input(
+    work: Path, briefgen: Briefgen, command: str
+) -> None:
+    (work / "briefs").write_text("not a folder", "utf-8")
+    seeds = ROOT / "fixtures" / "seed-reports.yaml"
+    if command == "render":
+        run = briefgen("render", seeds, "--province", "Nam Định", "--year", "2021",
+                       "--out", work / "briefs")  # fmt: skip
+    else:
+        run = briefgen("batch", seeds, "--year", "2021", "--out", work / "briefs" / "2021")
+    assert run.code == 2
+    assert "cannot make the output folder" in run.message and "a file is in the way" in run.message
+    assert (work / "briefs").read_text("utf-8") == "not a folder"
