@@ -519,12 +519,12 @@ class Template:
         for path in [first, *sorted(self.folder.glob("*.j2"))]:
             if path not in seen:
                 seen.add(path)
-                out.append((str(path), path.read_text("utf-8")))
+                out.append((str(path), _source_text(path)))
         root = builtin_root()
         for path in sorted(root.glob("*/*.j2")):
             if path not in seen:
                 seen.add(path)
-                out.append((str(path), path.read_text("utf-8")))
+                out.append((str(path), _source_text(path)))
         return tuple(out)
 
     def render(self, context: Mapping[str, Any]) -> m.Document:
@@ -569,6 +569,30 @@ def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
+def _source_text(path: Path) -> str:
+    """A template file's text for locating errors; unreadable bytes never hide the error."""
+    try:
+        return path.read_text("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+class _FileLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader whose unreadable files are a :class:`TemplateError` naming them."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            found = (Path(base) / template for base in self.searchpath)
+            file = next((str(p) for p in found if p.is_file()), template)
+            raise TemplateError(
+                f"not UTF-8 text (byte {error.start})", Location(file=file), "save it as UTF-8"
+            ) from None
+
+
 MAX_REPEAT = 100_000
 """Longest text or list a template may make with ``*`` (``"x" * 10**8`` would take
 the machine); longer output comes from data, not from arithmetic."""
@@ -609,7 +633,7 @@ def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnv
     root = builtin_root()
     search = [str(root)] if builtin else [str(folder), str(root)]
     env = _Sandbox(
-        loader=jinja2.FileSystemLoader(search, encoding="utf-8"),
+        loader=_FileLoader(search, encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         trim_blocks=True,

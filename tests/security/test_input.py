@@ -282,6 +282,17 @@ def test_new_template_into_a_path_that_is_a_file_is_refused(work: Path, briefgen
     assert sorted(p.name for p in work.iterdir()) == ["notes.txt"]
 
 
+def test_template_files_that_are_not_utf8_are_named(work: Path, briefgen: Briefgen) -> None:
+    folder = write_template(work / "latin1", "")
+    (folder / "brief.xml.j2").write_bytes("<document><p>Hà Nam</p></document>".encode("cp1258"))
+    run = briefgen(*RENDER, "--template", folder, "--out", work / "out")
+    assert run.code == 2
+    assert "latin1/brief.xml.j2: not UTF-8 text (byte" in run.message
+    (folder / "brief.xml.j2").write_text("<document><p>Hà Nội</p></document>", "utf-8")
+    (folder / "notes.j2").write_bytes(b"\xff\xfe")  # a stray file nobody includes
+    assert briefgen(*RENDER, "--template", folder, "--out", work / "out").code == 0
+
+
 # --------------------------------------------------------------------------- 5. characters
 
 
