@@ -16,22 +16,38 @@ into one folder, with a ``manifest.json`` saying what was made from what.
   fields and PDF/A; signing happens in the calling process only, as results
   come in, so keys, tokens and PINs never reach a worker (nor a remote one).
 - ``skip_existing`` re-renders only what the manifest of an earlier run does
-  not vouch for: a file is kept when it exists, its SHA-256 matches the
-  manifest, and input, template and briefgen version are unchanged.  The
-  manifest is rewritten as results come in, so an interrupted run can be
-  completed.  A signed PDF is never replaced by an unsigned render: it is kept
-  when it is the earlier run's file with signatures added, else its province
-  fails saying so (:mod:`briefgen.manifest`).
+  not vouch for: a file is kept when it exists (a regular file, never a
+  link), its SHA-256 matches the manifest, and input, template and briefgen
+  version are unchanged.  The manifest is rewritten as results come in, so an
+  interrupted run can be completed; its ``complete`` is true only when every
+  province was rendered.  A signed PDF is never replaced by an unsigned
+  render: it is kept when it is the earlier run's file with signatures added,
+  else its province fails saying so (:mod:`briefgen.manifest`).
+- Every province and format gets a name of its own: a pattern that gives two
+  briefs one name is refused before any work.  A symbolic link at an output
+  name is replaced by the brief, never written through.
+- Workers die with the batch: killed, the batch leaves no worker behind (on
+  Linux the kernel ends them; elsewhere a watchdog thread does).  Ctrl-C (or
+  any exception) stops the workers, clears temporary files and leaves the
+  manifest marked incomplete.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
+import re
 import shutil
+import signal
+import string
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,8 +58,8 @@ from typing import TYPE_CHECKING, Any
 
 from briefgen import __version__, writers
 from briefgen.data.dataset import Dataset
-from briefgen.errors import BriefgenError, OutputError, UsageError
-from briefgen.files import inside, remove_stale, write_atomic
+from briefgen.errors import BriefgenError, UsageError
+from briefgen.files import inside, make_folder, read_regular, remove_stale, write_atomic
 from briefgen.text import slugify
 
 if TYPE_CHECKING:
@@ -54,6 +70,12 @@ DEFAULT_PATTERN = "{code}-{slug}-{year}-{template}.{ext}"
 """Output file names; fields: code, slug, name, year, template, ext."""
 
 MANIFEST = "manifest.json"
+
+MAX_MANIFEST_BYTES = 50_000_000
+"""Largest earlier manifest ``skip_existing`` reads (a planted huge file is ignored)."""
+
+MAX_KEPT_BYTES = 200_000_000
+"""Largest earlier brief ``skip_existing`` reads to compare."""
 
 
 @dataclass(frozen=True)
@@ -170,8 +192,39 @@ Progress = Callable[[int, int, "_Result"], None]
 """Called after each province: (done, total, result)."""
 
 
+PATTERN_FIELDS = ("code", "slug", "name", "year", "template", "ext")
+"""The fields a name pattern may use."""
+
+MAX_NAME_BYTES = 255
+"""The longest file name most file systems hold."""
+
+
+def _check_pattern(pattern: str) -> None:
+    """Refuse fields other than :data:`PATTERN_FIELDS` and format specs that could
+    make a name longer than a file system holds (``{code:>100000000000}``)."""
+    hint = "fields: {code} {slug} {name} {year} {template} {ext}"
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError as error:
+        raise UsageError(f"bad name pattern '{pattern}': {error}", hint=hint) from None
+    for _, field_name, spec, _ in parts:
+        if field_name is None:
+            continue
+        if field_name not in PATTERN_FIELDS:
+            raise UsageError(
+                f"bad name pattern '{pattern}': unknown field '{{{field_name}}}'", hint=hint
+            )
+        widths = [int(n) for n in re.findall(r"\d+", spec or "")]
+        if "{" in (spec or "") or any(w > MAX_NAME_BYTES for w in widths):
+            raise UsageError(
+                f"bad name pattern '{pattern}': format '{{{field_name}:{spec}}}' is too wide",
+                hint=f"a file name holds at most {MAX_NAME_BYTES} characters",
+            )
+
+
 def file_name(pattern: str, *, code: str, name: str, year: int, template: str, ext: str) -> str:
     """The output name of one brief from ``pattern`` (ASCII, no folders)."""
+    _check_pattern(pattern)
     try:
         text = pattern.format(
             code=code,
@@ -186,9 +239,40 @@ def file_name(pattern: str, *, code: str, name: str, year: int, template: str, e
             f"bad name pattern '{pattern}': {error}",
             hint="fields: {code} {slug} {name} {year} {template} {ext}",
         ) from None
-    if "/" in text or "\\" in text or not text.isascii() or text.startswith("."):
+    if (
+        "/" in text
+        or "\\" in text
+        or not text.isascii()
+        or not text.isprintable()
+        or text.startswith(".")
+    ):
         raise UsageError(f"name pattern '{pattern}' gives '{text}', not a plain ASCII file name")
+    if len(text) > MAX_NAME_BYTES:
+        raise UsageError(
+            f"name pattern '{pattern}' gives a name of {len(text)} characters",
+            hint=f"a file name holds at most {MAX_NAME_BYTES}",
+        )
     return text
+
+
+def _names(
+    pattern: str, units: Sequence[Any], year: int, template: str, formats: Sequence[str]
+) -> None:
+    """Refuse a pattern that does not give every province and format a name of its own
+    (file systems may ignore case, so names differing in case only collide too)."""
+    taken: dict[str, str] = {MANIFEST: "the batch's manifest"}
+    for unit in units:
+        for fmt in formats:
+            text = file_name(
+                pattern, code=unit.code, name=unit.name, year=year, template=template, ext=fmt
+            )
+            owner = f"the {fmt.upper()} of {unit.code} {unit.name}"
+            other = taken.setdefault(text.casefold(), owner)
+            if other != owner:
+                raise UsageError(
+                    f"name pattern '{pattern}' gives '{text}' to both {other} and {owner}",
+                    hint="put {code} or {slug} in the pattern, and {ext} for several formats",
+                )
 
 
 @lru_cache(maxsize=4)
@@ -236,8 +320,9 @@ def _render(job: _Job) -> _Result:
                 ext=fmt,
             )
             target = inside(out, name)
-            if job.skip_existing and target.is_file():
-                kept = _kept(job, fmt, name, target.read_bytes())
+            if job.skip_existing:
+                data = read_regular(target, MAX_KEPT_BYTES)
+                kept = _kept(job, fmt, name, data) if data is not None else None
                 if isinstance(kept, str):
                     return _Result(job.code, job.province, failure=kept)
                 if kept is not None:
@@ -354,21 +439,10 @@ def render_batch(
     loaded = load_template(template)  # a bad template fails once, here
     finishing = _finishing(loaded.config.archival, sign, archival, draft, sign_fields)
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"cannot create the output folder: {error.strerror}") from None
+    make_folder(out)
     remove_stale(out)  # what a killed run may have left; the batch owns its folder now
     entries = _select(dataset, year, provinces)
-    for unit in entries:  # a bad pattern fails here, not once per province
-        file_name(
-            pattern,
-            code=unit.code,
-            name=unit.name,
-            year=year,
-            template=loaded.name,
-            ext=chosen_formats[0],
-        )
+    _names(pattern, entries, year, loaded.name, chosen_formats)  # fails here, before any work
     blob = pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL)
     digest = dataset.digest or _sha256(blob)
     stamp: dict[str, Any] = {
@@ -417,9 +491,11 @@ def render_batch(
             progress(len(results), len(jobs), result)
 
     own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    pool = executor or workers_pool(workers)
+    futures: dict[Future[_Result], _Job] = {}
+    stopped = False
     try:
-        futures: dict[Future[_Result], _Job] = {pool.submit(_run, job): job for job in jobs}
+        futures = {pool.submit(_run, job): job for job in jobs}
         for future in _as_completed(futures):
             job = futures[future]
             try:
@@ -429,12 +505,27 @@ def render_batch(
             except Exception as error:  # a remote executor's own failure
                 result = _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
             record(result)
+    except BaseException:  # Ctrl-C, the CLI's SIGTERM, a progress callback's error
+        stopped = True
+        _stop(pool if own else None, futures)
+        raise
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
         if chart_cache is not None:
             shutil.rmtree(chart_cache, ignore_errors=True)
-    _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, complete=True)
+        if stopped:  # a worker stopped mid-write may have left a temporary name
+            remove_stale(out)
+            _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, False)
+    _write_manifest(
+        manifest,
+        stamp,
+        dataset,
+        year,
+        chosen_formats,
+        results,
+        complete=all(r.failure is None for r in results),
+    )
     ordered = sorted(results, key=lambda r: r.code)
     return BatchReport(
         written=tuple(w for r in ordered for w in r.written),
@@ -475,6 +566,69 @@ def _finishing(
     )
 
 
+def workers_pool(workers: int | None) -> ProcessPoolExecutor:
+    """A process pool whose workers die with the batch (:func:`_worker_start`)."""
+    context = multiprocessing.get_context()
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    return ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1,
+        mp_context=context,
+        initializer=_worker_start,
+        initargs=(parent,),
+    )
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_start(parent: int | None) -> None:
+    """Start of each worker process: never outlive the batch.
+
+    A worker whose batch is killed (SIGKILL, a crash) would otherwise wait for
+    work forever, holding the caller's pipes.  On Linux the kernel kills it
+    when its parent dies (``PR_SET_PDEATHSIG``); everywhere a watchdog thread
+    ends it once its parent is gone.  Ctrl-C is the batch's to handle: the
+    batch stops its workers itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still ends it
+    watched = os.getppid()
+    if parent is not None and watched != parent:
+        os._exit(1)  # the batch died before this worker was ready
+    threading.Thread(target=_watch_parent, args=(watched,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_SECONDS)
+    os._exit(1)
+
+
+WATCHDOG_SECONDS = 0.5
+"""How often a worker checks that its batch is still alive (where the kernel cannot tell it)."""
+
+
+def _stop(pool: Executor | None, futures: Iterable[Future[_Result]]) -> None:
+    """Stop a batch at once: cancel what has not started and end our own workers."""
+    for future in futures:
+        future.cancel()
+    if not isinstance(pool, ProcessPoolExecutor):
+        return
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    processes = getattr(pool, "_processes", None) or {}  # before 3.14: no public way
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
+
+
 def _as_completed(futures: Iterable[Future[_Result]]) -> Iterable[Future[_Result]]:
     from concurrent.futures import as_completed
 
@@ -503,9 +657,12 @@ def _previous_files(
 ) -> dict[tuple[str, str], tuple[str, int, bool]]:
     """(code, format) → (sha256, bytes, signed) from an earlier manifest made from the same
     input and template."""
+    raw = read_regular(out / MANIFEST, MAX_MANIFEST_BYTES)
     try:
-        data = json.loads((out / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw.decode("utf-8")) if raw is not None else {}
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict):
         return {}
     if any(data.get(key) != value for key, value in stamp.items()):
         return {}

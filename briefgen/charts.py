@@ -491,7 +491,11 @@ def _nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
     """Round tick values covering [lo, hi]: steps of 1, 2, 2.5 or 5 × 10^k."""
     if not hi > lo:
         hi = lo + (abs(lo) or 1.0)
+    if not math.isfinite(hi - lo):  # extreme figures: no round steps to find
+        return [lo, hi]
     raw = (hi - lo) / target
+    if not raw > 0:  # a span too small for a float step (values near 5e-324)
+        hi, raw = lo + 1.0, 1.0 / target
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(f * magnitude for f in (1, 2, 2.5, 5, 10) if f * magnitude >= raw * 0.999)
     start = math.floor(lo / step + 1e-9) * step

@@ -1,13 +1,17 @@
 """The ``briefgen`` command line (also ``python -m briefgen``).
 
 Exit codes: 0 success; 2 bad input or usage (a one-line message on stderr);
-1 any other failure.
+1 any other failure (an unexpected one says it is a bug, in one line); 130
+after Ctrl-C and 143 after SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -582,11 +586,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it."""
+EXIT_TERMINATED = 143
+"""Stopped by SIGTERM: 128 + 15."""
+
+TRACEBACK_ENV = "BRIEFGEN_TRACEBACK"
+"""Set to 1 to see the traceback of an unexpected error instead of one line."""
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so a batch stops its workers and cleans up."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Every failure prints one line: bad input exits 2, other failures 1, and an
+    unexpected error (a bug) says so instead of showing a traceback.  Ctrl-C
+    exits 130 and SIGTERM 143, after a batch has stopped its workers.  A
+    :class:`BriefgenWarning` prints as one line ("briefgen: warning: …").
+    """
     with warnings.catch_warnings():
         warnings.showwarning = _warning_printer(warnings.showwarning)
-        return _main(argv)
+        return _guarded(argv)
 
 
 def _warning_printer(fallback: Any) -> Any:
@@ -594,33 +621,80 @@ def _warning_printer(fallback: Any) -> Any:
 
     def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, BriefgenWarning):
-            print(f"briefgen: warning: {_one_line(str(message))}", file=sys.stderr)
+            _say(f"warning: {message}")
         else:
             fallback(message, category, *args, **kwargs)
 
     return show
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    parser = _parser()
+def _guarded(argv: Sequence[str] | None) -> int:
+    """:func:`_main` with every failure turned into one line and an exit code."""
+    previous = _catch_sigterm()
     try:
-        args = parser.parse_args(argv)
-        if getattr(args, "handler", None) is None:
-            parser.print_help(sys.stderr)
-            return EXIT_BAD_INPUT
-        code: int = args.handler(args)
-        return code
+        return _main(argv)
     except InputError as error:
-        print(f"briefgen: error: {_one_line(str(error))}", file=sys.stderr)
+        _say(f"error: {error}")
         return EXIT_BAD_INPUT
     except BriefgenError as error:
-        print(f"briefgen: error: {_one_line(str(error))}", file=sys.stderr)
+        _say(f"error: {error}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        print("briefgen: interrupted", file=sys.stderr)
-        return 130
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        _say("stopped by SIGTERM")
+        return EXIT_TERMINATED
+    except Exception as error:  # the last resort: a bug, never a traceback for a user
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        _say(
+            f"internal error: {type(error).__name__}: {error} (this is a bug in briefgen; "
+            f"please report it with the command you ran; {TRACEBACK_ENV}=1 shows the traceback)"
+        )
+        return EXIT_FAILURE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    code: int = args.handler(args)
+    return code
+
+
+def _catch_sigterm() -> Any:
+    """Turn SIGTERM into an exception while the command runs (main thread only);
+    returns the handler to restore, or ``None`` when none was installed."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        return None
+
+
+def _say(message: str) -> None:
+    print(f"briefgen: {_one_line(message)}", file=sys.stderr)
+
+
+MAX_MESSAGE = 2000
+"""Longest message printed: data can be megabytes, a message is one readable line."""
 
 
 def _one_line(message: str) -> str:
-    """Errors print on one line; a quoted template source line follows after ' | '."""
-    return " | ".join(part.strip() for part in message.splitlines() if part.strip())
+    """Errors print on one line; a quoted template source line follows after ' | '.
+
+    Overlong messages lose their middle; characters no terminal can print
+    (lone surrogates from file names) are escaped.
+    """
+    text = " | ".join(part.strip() for part in message.splitlines() if part.strip())
+    if len(text) > MAX_MESSAGE:
+        half = MAX_MESSAGE // 2
+        text = f"{text[:half]} … {text[-half:]}"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import secrets
+import stat
 import tempfile
 from pathlib import Path
 
-from briefgen.errors import Location, OutputError
+from briefgen.errors import Location, OutputError, UsageError
 from briefgen.text import slugify
 
 
@@ -17,18 +20,56 @@ def brief_name(slug: str, year: int, template: str, ext: str) -> str:
 
 
 def inside(folder: Path, name: str) -> Path:
-    """``folder / name``, refusing any name that would leave ``folder``."""
+    """``folder / name`` for a plain file name, refusing any name that would leave ``folder``.
+
+    The folder is resolved; the name is not: a symbolic link planted at the
+    name is never followed, and :func:`write_atomic` renames over it.
+    """
     base = folder.resolve()
-    target = (base / name).resolve()
-    if target.parent != base and base not in target.parents:
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
         raise OutputError(
             f"output name '{name}' leaves the output folder", Location(file=str(base))
         )
-    return target
+    return base / name
+
+
+_CHOSEN_BADLY = frozenset(
+    {errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG}
+)
+"""Why a folder cannot be made that is the chooser's to fix (a file in the way, no right)."""
+
+
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if needed.
+
+    A folder that cannot be made where it was asked for (a file in the way,
+    no permission, a read-only disk) is a :class:`UsageError`, bad input the
+    command line answers with exit 2; other failures (a full disk) are an
+    :class:`OutputError`.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        where = Location(file=str(folder))
+        if error.errno in _CHOSEN_BADLY:
+            in_the_way = error.errno in (errno.ENOTDIR, errno.EEXIST)
+            raise UsageError(
+                f"cannot make the output folder: {error.strerror}",
+                where,
+                "a file is in the way; choose another folder"
+                if in_the_way
+                else "choose a folder you can write to",
+            ) from None
+        raise OutputError(f"cannot make the output folder: {error.strerror}", where) from None
 
 
 TEMPORARY_SUFFIX = ".part"
 """Suffix of the hidden temporary names files are written under before their rename."""
+
+TEMPORARY_MARK = ".briefgen-"
+"""What marks a temporary name as briefgen's own: ``.NAME.briefgen-XXXXXXXX.part``."""
+
+_TEMPORARY = re.compile(r"\..+\.briefgen-[0-9a-z_]{8}\.part")
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
@@ -38,20 +79,20 @@ def write_atomic(path: Path, data: bytes) -> Path:
     On Linux the data goes to an unnamed file in the folder (``O_TMPFILE``): a
     process killed while writing leaves nothing behind.  The finished file gets
     a hidden temporary name only for the instant before its rename.  Elsewhere
-    it is written under the hidden name (``.NAME.XXXX.part``) and renamed; a
-    process killed meanwhile leaves that name, which :func:`remove_stale`
-    clears on the next batch.
+    it is written under the hidden name (``.NAME.briefgen-XXXXXXXX.part``) and
+    renamed; a process killed meanwhile leaves that name, which
+    :func:`remove_stale` clears on the next batch.
+
+    ``path`` itself is replaced, never written through: a symbolic link at
+    ``path`` is replaced by the file, its target left alone.
     """
     folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"cannot write: {error.strerror}", Location(file=str(path))) from None
+    make_folder(folder)
     if _write_unnamed(path, data):
         return path
     try:
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=folder
+            prefix=f".{path.name}{TEMPORARY_MARK}", suffix=TEMPORARY_SUFFIX, dir=folder
         )
     except OSError as error:
         raise OutputError(f"cannot write: {error.strerror}", Location(file=str(path))) from None
@@ -82,7 +123,7 @@ def _write_unnamed(path: Path, data: bytes) -> bool:
         fd = os.open(path.parent, flag | os.O_WRONLY, 0o644)
     except OSError:
         return False
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+    tmp = path.parent / f".{path.name}{TEMPORARY_MARK}{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -106,20 +147,57 @@ def _write_unnamed(path: Path, data: bytes) -> bool:
     return True
 
 
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of at most ``limit`` bytes;
+    ``None`` when it is missing, a symbolic link, a folder or larger.  A link is
+    never followed: what is kept or trusted is the file at that name itself."""
+    # O_NONBLOCK: a FIFO planted at the name must not hang the open.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        if path.is_symlink():  # where O_NOFOLLOW does not exist
+            return None
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= limit else None
+
+
 def remove_stale(folder: Path) -> list[Path]:
-    """Remove the temporary files an interrupted writer left in ``folder``
-    (``.NAME.XXXX.part``); returns what was removed.  Only for a folder no other
-    process is writing into: a batch calls it before its workers start."""
+    """Remove the temporary files an interrupted writer left in ``folder``; returns
+    what was removed.
+
+    Only briefgen's own are touched: regular files (not links) named
+    ``.NAME.briefgen-XXXXXXXX.part`` and owned by this user; any other hidden
+    file stays.  Only for a folder no other process is writing into: a batch
+    calls it before its workers start.
+    """
     removed: list[Path] = []
     try:
-        candidates = list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
+        candidates = list(folder.glob(f".*{TEMPORARY_MARK}*{TEMPORARY_SUFFIX}"))
     except OSError:
         return removed
+    owner = os.geteuid() if hasattr(os, "geteuid") else None
     for candidate in candidates:
-        if candidate.is_file() and not candidate.is_symlink():
-            try:
-                candidate.unlink()
-            except OSError:
-                continue
-            removed.append(candidate)
+        if not _TEMPORARY.fullmatch(candidate.name):
+            continue
+        try:
+            info = candidate.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or (owner is not None and info.st_uid != owner):
+            continue
+        try:
+            candidate.unlink()
+        except OSError:
+            continue
+        removed.append(candidate)
     return removed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -133,6 +134,7 @@ def test_a_province_with_bad_data_fails_alone_with_its_reason(tmp_path: Path) ->
     assert not list((tmp_path / "out").glob("04-*"))
     manifest = json.loads(report.manifest.read_text("utf-8"))
     assert [f["code"] for f in manifest["failures"]] == ["04"]
+    assert manifest["complete"] is False  # a province failed: the batch is not complete
 
 
 def test_a_chart_every_brief_shows_is_drawn_once_for_the_batch(
@@ -213,6 +215,13 @@ def test_dask_local_cluster_executor(data_file: Path, tmp_path: Path) -> None:
         ({"year": 2022, "pattern": "../{code}.{ext}"}, "not a plain ASCII file name"),
         ({"year": 2022, "pattern": "{nope}.{ext}"}, "bad name pattern"),
         ({"year": 2022, "workers": 0}, "workers must be at least 1"),
+        ({"year": 2022, "pattern": "{year}.{ext}"}, "gives '2022.pdf' to both the PDF of 01"),
+        ({"year": 2022, "pattern": "{code}"}, "gives '01' to both the PDF of 01 Hà Nội and"),
+        ({"year": 2022, "pattern": "{code:>99999}.{ext}"}, "format '{code:>99999}' is too wide"),
+        ({"year": 2022, "pattern": "{code:{year}}.{ext}"}, "is too wide"),
+        ({"year": 2022, "pattern": "{code.__class__}.{ext}"}, "unknown field"),
+        ({"year": 2022, "pattern": "{code}-{slug:>250}.{ext}"}, "a name of 2"),
+        ({"year": 2022, "pattern": "{code}\t.{ext}"}, "not a plain ASCII file name"),
     ],
 )
 def test_bad_batch_arguments_fail_before_any_work(
@@ -314,3 +323,36 @@ def test_a_batch_without_a_writable_temporary_folder_still_renders(
             dataset, 2022, out_dir=tmp_path, formats=("pdf",), provinces=["01", "02"], executor=pool
         )
     assert report.ok and len(report.written) == 2
+
+
+def test_a_format_that_empties_the_province_field_collides(data_file: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"gives 'official-2022\.pdf' to both"):
+        render_batch(
+            briefgen.load(data_file),
+            2022,
+            out_dir=tmp_path,
+            formats=("pdf",),
+            provinces=["01", "02"],
+            pattern="{template}-{year}{code:.0}.{ext}",
+        )
+
+
+def test_a_batch_stopped_by_its_caller_stops_its_workers_and_says_incomplete(
+    data_file: Path, tmp_path: Path
+) -> None:
+    """An exception out of the batch (here the progress callback's, as Ctrl-C would be)
+    ends the workers, leaves no temporary file and a manifest marked incomplete."""
+
+    class Stop(Exception):
+        pass
+
+    def progress(done: int, total: int, result: object) -> None:
+        raise Stop
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    with pytest.raises(Stop):
+        render_batch(briefgen.load(data_file), 2022, out_dir=tmp_path, workers=2, progress=progress)
+    assert {p.pid for p in multiprocessing.active_children()} <= before
+    manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    assert manifest["complete"] is False and len(manifest["files"]) == 2  # one province
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -180,3 +180,53 @@ def test_new_template_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFix
     (tmp_path / "x").mkdir()
     assert main(["new-template", "x", "--dir", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_one_line_saying_it_is_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import briefgen.cli as cli
+
+    def broken(args: object) -> int:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "_cmd_templates", broken)
+    monkeypatch.delenv("BRIEFGEN_TRACEBACK", raising=False)
+    assert main(["templates"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "briefgen: internal error: ZeroDivisionError: division by zero (this is a bug in "
+        "briefgen; please report it with the command you ran; BRIEFGEN_TRACEBACK=1 shows "
+        "the traceback)"
+    ]
+    monkeypatch.setenv("BRIEFGEN_TRACEBACK", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["templates"])
+
+
+def test_sigterm_handling_is_restored_after_a_command() -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["templates"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_message_is_one_printable_line_of_bounded_length(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "long.yaml"
+    data.write_text("records:\n  - province: " + "X" * 100_000 + "\n    year: 2021\n", "utf-8")
+    assert main(["render", str(data), "--province", "X", "--year", "2021"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and len(err) < 2100
+    assert " … " in err and "long.yaml:2" in err
+
+
+def test_new_template_into_a_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes").write_text("x", "utf-8")
+    assert main(["new-template", "tinh-x", "--dir", str(tmp_path / "notes")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "notes").read_text("utf-8") == "x"

@@ -7,6 +7,7 @@ report gives none, and every figure says whether it was reported or derived.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,11 +20,16 @@ class Figure:
     derived: bool = False
 
 
+def _finite(result: float) -> float | None:
+    """``result``, or ``None`` when it overflowed (a figure over a vanishing one)."""
+    return result if math.isfinite(result) else None
+
+
 def growth_pct(current: float | None, previous: float | None) -> float | None:
     """Growth from ``previous`` to ``current`` in percent; ``None`` when not computable."""
     if current is None or previous is None or previous == 0:
         return None
-    return (current - previous) / previous * 100.0
+    return _finite((current - previous) / previous * 100.0)
 
 
 def point_change(current: float | None, previous: float | None) -> float | None:
@@ -68,7 +74,7 @@ def plan_attainment_pct(value: float | None, plan: float | None) -> float | None
     """``value`` as a percentage of ``plan``; ``None`` when either is missing or plan is 0."""
     if value is None or plan is None or plan == 0:
         return None
-    return value / plan * 100.0
+    return _finite(value / plan * 100.0)
 
 
 def rank_change(previous: int | None, current: int | None) -> int | None:
@@ -82,7 +88,7 @@ def density_per_100(value: float | None, population: int | None) -> float | None
     """``value`` per 100 inhabitants; ``None`` when the population is unknown."""
     if value is None or not population:
         return None
-    return value / population * 100.0
+    return _finite(value / population * 100.0)
 
 
 def pick(reported: float | None, derived: float | None) -> Figure | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from briefgen.data import tabular, workbook
+from briefgen.data import clean, safe_yaml, tabular, workbook
 from briefgen.data.dataset import Dataset, digest_bytes
 from briefgen.data.limits import Limits
 from briefgen.data.validate import Problem, Report, check
@@ -56,35 +56,13 @@ def _no_lines(path: Sequence[str | int]) -> int | None:
 # --------------------------------------------------------------------------- readers
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves an impossible date ("2022-13-45") as text.
-
-    Validation then reports it against its field, instead of the whole file
-    failing with a bare ValueError.
-    """
-
-
-def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
-
-
 def read_yaml(text: str, file: str) -> Parsed:
-    """Parse YAML, keeping the line of every node for error messages."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        raise DataError(f"not valid YAML: {error.problem}", Location(file=file, row=line)) from None
-    except yaml.YAMLError as error:
-        raise DataError(f"not valid YAML: {error}", Location(file=file)) from None
+    """Parse YAML, keeping the line of every node for error messages.
+
+    Alias bombs, deep nesting and keys given twice are refused with their line
+    (:mod:`briefgen.data.safe_yaml`).
+    """
+    node, data = safe_yaml.parse(text, file)
 
     def line_of(path: Sequence[str | int]) -> int | None:
         current = node
@@ -110,15 +88,69 @@ def read_yaml(text: str, file: str) -> Parsed:
     return Parsed(data, line_of)
 
 
+_LONGEST_NUMBER = 100
+"""Digits beyond which a JSON integer is left as text (validation then refuses it)."""
+
+
+def _json_integer(text: str) -> int | str:
+    return int(text) if len(text) <= _LONGEST_NUMBER else text
+
+
+def _json_object(file: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise DataError(
+                    f"'{key}' is given twice in one object", Location(file=file), "keep one of them"
+                )
+            out[key] = value
+        return out
+
+    return build
+
+
 def read_json(text: str, file: str) -> Parsed:
     """Parse JSON (no line tracking beyond syntax errors)."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_json_object(file), parse_int=_json_integer)
     except json.JSONDecodeError as error:
         raise DataError(
             f"not valid JSON: {error.msg}", Location(file=file, row=error.lineno)
         ) from None
+    except RecursionError:
+        raise DataError(
+            f"data nested more than {clean.MAX_DEPTH} levels deep",
+            Location(file=file, row=_too_deep_line(text)),
+            "a record nests 5 levels; check the file's structure",
+        ) from None
     return Parsed(data, _no_lines)
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The line where JSON ``text`` first nests deeper than :data:`clean.MAX_DEPTH`."""
+    depth = 0
+    quoted = escaped = False
+    line = 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        if quoted:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+            if depth > clean.MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return None
 
 
 READERS: dict[str, Callable[..., Parsed]] = {
@@ -224,10 +256,9 @@ def from_data(parsed: Parsed, file: str, digest: str = "") -> Dataset:
     how many more problems there are (``briefgen validate`` lists them all).
     Each warning is issued through :mod:`warnings` as a :class:`BriefgenWarning`.
     """
-    dataset, checked = check(parsed.data, parsed.line_of, file, digest)
-    problems = [*parsed.problems, *checked]
+    dataset, problems = _checked(parsed, file, digest)
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
+    if errors or dataset is None:
         error = errors[0].as_error()
         if len(errors) > 1:
             error.add_hint(f"{len(errors) - 1} more problem(s): run 'briefgen validate {file}'")
@@ -252,8 +283,8 @@ def report(
         parsed, file, digest = _parse(source, sheet, locale, limits)
     except DataError as error:
         return Report(None, (Problem("error", error.message, error.where, error.hint, error),))
-    dataset, checked = check(parsed.data, parsed.line_of, file, digest)
-    return Report(dataset, (*parsed.problems, *checked))
+    dataset, problems = _checked(parsed, file, digest)
+    return Report(dataset, tuple(problems))
 
 
 def validate(
@@ -266,3 +297,17 @@ def validate(
     """:func:`report` as a pair: the dataset of the good records (or None) and every problem."""
     found = report(source, sheet=sheet, locale=locale, limits=limits)
     return found.dataset, list(found.problems)
+
+
+def _checked(parsed: Parsed, file: str, digest: str) -> tuple[Dataset | None, list[Problem]]:
+    """The reader's problems, then :func:`check` of data that :func:`clean.screen`
+    passes; data holding text no document can hold (or nested too deeply) gives no
+    dataset and every such place."""
+    refused = clean.screen(parsed.data, parsed.line_of, file)
+    if refused:
+        return None, [
+            *parsed.problems,
+            *(Problem("error", f.message, f.where, f.hint) for f in refused),
+        ]
+    dataset, checked = check(parsed.data, parsed.line_of, file, digest)
+    return dataset, [*parsed.problems, *checked]

@@ -11,21 +11,58 @@ import datetime as dt
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from briefgen.data import clean
 
 
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
+        return unicodedata.normalize("NFC", clean.refuse(value)).strip()
     return value
 
 
 NFCText = Annotated[str, BeforeValidator(_nfc)]
-"""A string normalised to NFC with outer white space removed."""
+"""A string normalised to NFC with outer white space removed; text a document
+cannot hold (:mod:`briefgen.data.clean`) is refused."""
+
+
+MAX_FIGURE = 1e15
+"""Largest size of a reported figure (a quadrillion: far above any province's count
+or money in its unit); beyond it a figure is a typo or an attack, not data."""
+
+MIN_FIGURE = 1e-6
+"""Smallest size of a reported figure other than 0: closer to zero it is no figure a
+report gives, and dividing by it (growth, attainment) overflows."""
+
+MAX_PERCENT = 1e6
+"""Largest size of a reported percentage (growth, plan attainment, density)."""
+
+
+def _not_vanishing(value: float) -> float:
+    if value != 0 and abs(value) < MIN_FIGURE:
+        raise ValueError(
+            f"a figure this close to zero is not data: write 0 or at least {MIN_FIGURE:g}"
+        )
+    return value
+
+
+Figure = Annotated[float, Field(ge=-MAX_FIGURE, le=MAX_FIGURE), AfterValidator(_not_vanishing)]
+Percent = Annotated[float, Field(ge=-MAX_PERCENT, le=MAX_PERCENT)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Numbers must be finite: NaN and infinity are never a reported figure.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class Observation(_Model):
@@ -43,18 +80,20 @@ class Observation(_Model):
     ranked.  ``edition``: the year of the ranking's edition when it differs
     from the record's year (DTI 2021 reported in the 2022 review).
     ``per_100``: density per 100 inhabitants as reported.
+    Figures are finite, 0 or from :data:`MIN_FIGURE` to :data:`MAX_FIGURE` in
+    size; percentages at most :data:`MAX_PERCENT`.
     ``note``: free text printed with the figure; ``source``: where it came from.
     """
 
-    value: float | None = None
+    value: Figure | None = None
     unit: str | None = None
-    yoy_pct: float | None = None
-    plan: float | None = None
-    plan_pct: float | None = None
-    rank: int | None = Field(default=None, ge=1)
-    of: int | None = Field(default=None, ge=1)
+    yoy_pct: Percent | None = None
+    plan: Figure | None = None
+    plan_pct: Percent | None = None
+    rank: int | None = Field(default=None, ge=1, le=10_000)
+    of: int | None = Field(default=None, ge=1, le=10_000)
     edition: int | None = Field(default=None, ge=1990, le=2100)
-    per_100: float | None = Field(default=None, ge=0)
+    per_100: float | None = Field(default=None, ge=0, le=MAX_PERCENT)
     note: NFCText | None = None
     source: NFCText | None = None
 
@@ -85,9 +124,9 @@ class Target(_Model):
     """
 
     indicator: str | None = None
-    value: float | None = None
-    per_100: float | None = Field(default=None, ge=0)
-    rank_max: int | None = Field(default=None, ge=1)
+    value: Figure | None = None
+    per_100: float | None = Field(default=None, ge=0, le=MAX_PERCENT)
+    rank_max: int | None = Field(default=None, ge=1, le=10_000)
     text: NFCText | None = None
 
     @model_validator(mode="after")
@@ -116,7 +155,7 @@ class LocalFigure(_Model):
     """A figure reported for a district or other sub-unit, kept in its own words."""
 
     label: NFCText
-    value: float
+    value: Figure
     unit: NFCText | None = None
 
 

@@ -234,7 +234,7 @@ class _Checker:
         base: list[str | int] = ["records", index]
         label = f"record {index + 1}"
         if isinstance(item, Mapping) and item.get("province") and item.get("year"):
-            label = f"record {index + 1} ({item['province']} {item['year']})"
+            label = f"record {index + 1} ({_short(item['province'])} {_short(item['year'])})"
         if not isinstance(item, Mapping):
             self.error("a record must be a mapping of fields", self.at(base, label))
             raise _Problems
@@ -403,8 +403,17 @@ def _message(error: Mapping[str, Any]) -> str:
     text = text.removeprefix("Value error, ")
     value = error.get("input")
     if not isinstance(value, (Mapping, list)):
-        text += f" (got {value!r})"
+        text += f" (got {_short(value, repr)})"
     return text
+
+
+def _short(value: Any, show: Any = str, limit: int = 60) -> str:
+    """``value`` for a message, cut to ``limit`` characters (data may hold megabytes)."""
+    try:
+        text: str = show(value) if isinstance(value, (str, int, float)) else type(value).__name__
+    except ValueError:  # an integer of more digits than Python converts
+        text = f"a {type(value).__name__} too long to show"
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _growth_warnings(

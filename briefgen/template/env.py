@@ -14,14 +14,19 @@ markup, and a missing name is an error naming the template line.
 from __future__ import annotations
 
 import difflib
+import io
+import math
 import os
 import re
+import shutil
 import traceback
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import jinja2
 import yaml
@@ -30,6 +35,7 @@ from markupsafe import Markup, escape
 
 from briefgen import model as m
 from briefgen import text as fmt
+from briefgen.data import safe_yaml
 from briefgen.errors import Location, TemplateError
 from briefgen.template import markup, settings
 from briefgen.template.names import letterhead_lines
@@ -127,14 +133,7 @@ def _read_config(folder: Path) -> dict[str, Any]:
             Location(file=str(folder)),
             f"a template folder needs {CONFIG} and {ENTRY}",
         )
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise TemplateError(
-            f"not valid YAML: {getattr(error, 'problem', error)}",
-            Location(file=file, row=mark.line + 1 if mark else None),
-        ) from None
+    raw = safe_yaml.parse(_read_text(path), file, TemplateError)[1] or {}
     if not isinstance(raw, dict):
         raise TemplateError("template.yaml must be a mapping", Location(file=file))
     return raw
@@ -184,13 +183,113 @@ def _resolved_config(folder: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any
     return _merged(inherited, raw)
 
 
+MIN_TEXT_MM = (50.0, 80.0)
+"""Least text width and height (mm) the page size and margins must leave."""
+
+STYLE_RANGES: dict[str, tuple[float, float, str]] = {
+    "size_pt": (6.0, 36.0, "points"),
+    "heading_size_pt": (6.0, 48.0, "points"),
+    "table_size_pt": (6.0, 24.0, "points"),
+    "line_spacing": (0.8, 3.0, "times single spacing"),
+    "first_line_indent_mm": (0.0, 50.0, "mm"),
+    "space_after_pt": (0.0, 72.0, "points"),
+}
+"""Numeric style settings: (lowest, highest, unit).  Sizes and spacing start above
+zero: a font size or line spacing of 0 prints nothing or overprints.  The highest
+sizes leave a table row and a heading room on any page (Decree 30 asks 13-14 pt)."""
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number (not a bool, NaN or infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message, cut short (a setting may be a huge number or text)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer of more digits than Python converts
+        return "a very long number"
+    return text if len(text) <= 40 else f"{text[:39]}…"
+
+
+def _style_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be style setting ``key``, or ``None`` when it can."""
+    low, high, unit = STYLE_RANGES.get(key, (0.0, 1000.0, ""))
+    number = _finite(value)
+    if number is not None and low <= number <= high:
+        return None
+    return f"'{key}' must be a number from {low:g} to {high:g} {unit}, not {_shown(value)}".replace(
+        "  ", " "
+    )
+
+
+def _setting_location(folder: Path, key: str) -> Location:
+    """Where setting ``key`` ("style.size_pt") is written: the template.yaml that sets
+    it (this folder's, else along its ``extends`` chain) and its line."""
+    seen: set[Path] = set()
+    current: Path | None = folder
+    while current is not None and current not in seen:
+        seen.add(current)
+        path = current / CONFIG
+        try:
+            node, raw = safe_yaml.parse(_read_text(path), str(path), TemplateError)
+        except TemplateError:
+            break
+        line = _key_line(node, key.split("."))
+        if line is not None:
+            return Location(file=str(path), row=line, field=key)
+        extends = raw.get("extends") if isinstance(raw, dict) else None
+        try:
+            current = _parent_folder(current, extends, str(path)) if extends else None
+        except TemplateError:
+            break
+    return Location(file=str(folder / CONFIG), field=key)
+
+
+def _key_line(node: yaml.Node | None, keys: Sequence[str]) -> int | None:
+    """The line of the mapping key at ``keys`` in a YAML node tree, or ``None``."""
+    line = None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        for key_node, value_node in node.value:
+            if str(key_node.value) == key:
+                line, node = key_node.start_mark.line + 1, value_node
+                break
+        else:
+            return None
+    return line
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as error:
+        raise TemplateError(
+            f"not UTF-8 text (byte {error.start})", Location(file=str(path)), "save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise TemplateError(f"cannot read: {error.strerror}", Location(file=str(path))) from None
+
+
+def _inside_folder(name: str) -> bool:
+    """True when template file ``name`` is a relative path that stays in its folder."""
+    parts = name.replace("\\", "/").split("/")
+    return not (name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts)
+
+
 def _config(folder: Path) -> Config:
-    path = folder / CONFIG
-    file = str(path)
     raw = _resolved_config(folder)
 
     def fail(message: str, key: str, hint: str | None = None) -> TemplateError:
-        return TemplateError(message, Location(file=file, field=key), hint)
+        return TemplateError(message, _setting_location(folder, key), hint)
 
     def check_keys(section: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
         for key in section:
@@ -229,12 +328,13 @@ def _config(folder: Path) -> Config:
     check_keys(margins_raw, _MARGIN_KEYS, "page.margins_mm.")
     margins = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
     for key, value in margins_raw.items():
-        if not isinstance(value, (int, float)) or not 0 <= value <= 80:
+        margin = _finite(value)
+        if margin is None or not 0 <= margin <= 80:
             raise fail(
-                f"margin must be a number of mm from 0 to 80, not {value!r}",
+                f"margin must be a number of mm from 0 to 80, not {_shown(value)}",
                 f"page.margins_mm.{key}",
             )
-        margins[key] = float(value)
+        margins[key] = margin
     page = m.PageSetup(
         size_mm=PAGE_SIZES_MM[size_name],
         margins=m.Margins(**margins),
@@ -242,8 +342,16 @@ def _config(folder: Path) -> Config:
         number_pages=bool(page_raw.get("number_pages", True)),
         number_first_page=bool(page_raw.get("number_first_page", False)),
     )
-    if page.text_width_mm < 50:
-        raise fail("margins leave less than 50 mm of text width", "page.margins_mm")
+    if page.text_width_mm < MIN_TEXT_MM[0]:
+        raise fail(
+            f"margins leave less than {MIN_TEXT_MM[0]:g} mm of text width", "page.margins_mm"
+        )
+    if page.height_mm - page.margins.top - page.margins.bottom < MIN_TEXT_MM[1]:
+        raise fail(
+            f"margins leave less than {MIN_TEXT_MM[1]:g} mm of text height",
+            "page.margins_mm",
+            "a letterhead, a table row or a chart must fit on a page",
+        )
     style_raw = raw.get("style") or {}
     if not isinstance(style_raw, dict):
         raise fail("'style' must be a mapping", "style")
@@ -253,14 +361,21 @@ def _config(folder: Path) -> Config:
     for key, value in style_raw.items():
         if key in ("font", "align"):
             style_values[key] = str(value)
-        elif not isinstance(value, (int, float)) or value < 0:
-            raise fail(f"'{key}' must be a positive number, not {value!r}", f"style.{key}")
         else:
+            problem = _style_problem(key, value)
+            if problem is not None:
+                raise fail(problem, f"style.{key}")
             style_values[key] = float(value)
     if style_values.get("align", defaults.align) not in ("left", "center", "right", "justify"):
         raise fail("style.align must be left, center, right or justify", "style.align")
     style = m.TextStyle(**{**defaults.__dict__, **style_values})
     entry = str(raw.get("entry", ENTRY))
+    if not _inside_folder(entry):
+        raise fail(
+            f"entry file '{entry}' is outside the template folder",
+            "entry",
+            "name a file in the template folder, e.g. brief.xml.j2",
+        )
     if not (folder / entry).is_file():
         raise fail(f"entry file '{entry}' not found in {folder}", "entry")
     values = raw.get("values") or {}
@@ -285,10 +400,18 @@ def _config(folder: Path) -> Config:
         style=style,
         extends=raw.get("extends"),
         values=values,
-        report=settings.report_settings(raw.get("report"), file),
+        report=_report_settings(folder, raw.get("report")),
         logo=settings.logo_setting(_config_chain(folder)),
         archival=archival,
     )
+
+
+def _report_settings(folder: Path, raw: Any) -> settings.ReportSettings:
+    """The ``report:`` section, a mistake named in the template.yaml that sets it."""
+    if not raw:
+        return settings.report_settings(raw, str(folder / CONFIG))
+    where = _setting_location(folder, "report")
+    return settings.report_settings(raw, where.file or str(folder / CONFIG))
 
 
 def _config_chain(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -386,11 +509,7 @@ class Template:
                 source_line=_line_of(error.source, error.lineno),
             ) from None
         except jinja2.TemplateNotFound as error:
-            raise TemplateError(
-                f"template file '{error.name}' not found",
-                Location(file=str(self.folder)),
-                f"templates are looked up in {self.folder} and {builtin_root()}",
-            ) from None
+            raise self._not_found(error) from None
         except jinja2.UndefinedError as error:
             file, line = _template_frame(error)
             names = sorted(k for k in context if not k.startswith("_"))
@@ -437,6 +556,26 @@ class Template:
             current = _load(folder, folder.parent == builtin_root())
         return None
 
+    def _not_found(self, error: jinja2.TemplateNotFound) -> TemplateError:
+        """A missing template file, named at the template line asking for it."""
+        file, line = _template_frame(error)
+        where = Location(file=file or str(self.folder), row=line)
+        name = str(error.name)
+        if not _inside_folder(name):
+            return TemplateError(
+                f"template file '{name}' is outside the template folder",
+                where,
+                f"name files relative to {self.folder} or to the built-in templates "
+                "(e.g. 'official/brief.xml.j2')",
+                source_line=_file_line(file, line),
+            )
+        return TemplateError(
+            f"template file '{name}' not found",
+            where,
+            f"templates are looked up in {self.folder} and {builtin_root()}",
+            source_line=_file_line(file, line),
+        )
+
     @property
     def _entry_name(self) -> str:
         if self.builtin:
@@ -451,12 +590,12 @@ class Template:
         for path in [first, *sorted(self.folder.glob("*.j2"))]:
             if path not in seen:
                 seen.add(path)
-                out.append((str(path), path.read_text("utf-8")))
+                out.append((str(path), _source_text(path)))
         root = builtin_root()
         for path in sorted(root.glob("*/*.j2")):
             if path not in seen:
                 seen.add(path)
-                out.append((str(path), path.read_text("utf-8")))
+                out.append((str(path), _source_text(path)))
         return tuple(out)
 
     def render(self, context: Mapping[str, Any]) -> m.Document:
@@ -509,12 +648,71 @@ names): not autoescaped.  Every other file is, the brief's XML and mail HTML too
 def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith(PLAIN_TEXT)
 
+def _source_text(path: Path) -> str:
+    """A template file's text for locating errors; unreadable bytes never hide the error."""
+    try:
+        return path.read_text("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+class _FileLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader whose unreadable files are a :class:`TemplateError` naming them."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            found = (Path(base) / template for base in self.searchpath)
+            file = next((str(p) for p in found if p.is_file()), template)
+            raise TemplateError(
+                f"not UTF-8 text (byte {error.start})", Location(file=file), "save it as UTF-8"
+            ) from None
+
+
+MAX_REPEAT = 100_000
+"""Longest text or list a template may make with ``*`` (``"x" * 10**8`` would take
+the machine); longer output comes from data, not from arithmetic."""
+
+MAX_POWER_DIGITS = 1000
+"""Most digits a template's ``**`` may produce."""
+
+
+class _Sandbox(sandbox.SandboxedEnvironment):
+    """The sandbox with ``*`` and ``**`` bounded, as Jinja's documentation advises for
+    templates from people one does not trust: a one-line template must not take the
+    machine's memory or minutes of CPU."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sized, (str, list, tuple))
+                    and isinstance(count, int)
+                    and len(sized) * count > MAX_REPEAT
+                ):
+                    raise jinja2.exceptions.SecurityError(
+                        f"repeating a value to {len(sized) * count:,} items or "
+                        f"characters (at most {MAX_REPEAT:,})"
+                    )
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int):
+            digits = abs(right) * math.log10(abs(left)) if abs(left) > 1 else 0
+            if digits > MAX_POWER_DIGITS:
+                raise jinja2.exceptions.SecurityError(
+                    f"a power of more than {MAX_POWER_DIGITS} digits"
+                )
+        return super().call_binop(context, operator, left, right)
+
 
 def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnvironment:
     root = builtin_root()
     search = [str(root)] if builtin else [str(folder), str(root)]
-    env = sandbox.SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(search, encoding="utf-8"),
+    env = _Sandbox(
+        loader=_FileLoader(search, encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=_autoescape,
         trim_blocks=True,
@@ -547,10 +745,50 @@ def _reference_docx(folder: Path) -> bytes | None:
         seen.add(current)
         candidate = current / REFERENCE_DOCX
         if candidate.is_file():
-            return candidate.read_bytes()
+            return _word_document(candidate)
         extends = _read_config(current).get("extends")
         current = _parent_folder(current, extends, str(current / CONFIG)) if extends else None
     return None
+
+
+MAX_REFERENCE_BYTES = 50_000_000
+"""Largest reference.docx read, compressed and (each part) uncompressed."""
+
+
+def _word_document(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a Word document; :class:`TemplateError` if not.
+
+    Checked when the template loads, so a bad reference.docx fails before any
+    brief is written: a zip under the size limit whose main parts are XML.
+    """
+    where = Location(file=str(path))
+    hint = "save it from Word or LibreOffice as .docx, or delete it"
+    try:
+        if path.stat().st_size > MAX_REFERENCE_BYTES:
+            raise TemplateError(
+                f"reference.docx is larger than {MAX_REFERENCE_BYTES // 1_000_000} MB", where
+            )
+        data = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            for part in ("[Content_Types].xml", "word/document.xml"):
+                if part not in names:
+                    raise TemplateError(
+                        f"reference.docx is not a Word document: no {part}", where, hint
+                    )
+                info = package.getinfo(part)
+                if info.file_size > MAX_REFERENCE_BYTES:
+                    raise TemplateError(f"reference.docx part {part} is too large", where, hint)
+                expat.ParserCreate().Parse(package.read(part), True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+        raise TemplateError("reference.docx is not a Word document (.docx)", where, hint) from None
+    except expat.ExpatError as error:
+        raise TemplateError(
+            f"reference.docx is damaged: {expat.ErrorString(error.code)}", where, hint
+        ) from None
+    except OSError as error:
+        raise TemplateError(f"cannot read reference.docx: {error.strerror}", where) from None
+    return data
 
 
 TEMPLATE_PATH_ENV = "BRIEFGEN_TEMPLATE_PATH"
@@ -672,8 +910,13 @@ def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
     parent = load_template(base)
     if not parent.builtin:
         raise UsageError(f"--from takes a built-in template ({', '.join(builtin_names())})")
-    folder = Path(into) / name
-    if folder.exists():
+    base_folder = Path(into)
+    if base_folder.exists() and not base_folder.is_dir():
+        raise UsageError(
+            f"'{base_folder}' is a file, not a folder", hint="give --dir an existing folder"
+        )
+    folder = base_folder / name
+    if folder.exists() or folder.is_symlink():
         raise UsageError(f"'{folder}' already exists", hint="choose another name or folder")
     source = (parent.folder / parent.config.entry).read_text("utf-8")
     blocks = re.findall(r"{%-?\s*block\s+(\w+)\s*-?%}", source)
@@ -684,14 +927,10 @@ def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
         r"{%-?\s*block\s+" + first + r"\s*-?%}(.*?){%-?\s*endblock\s*-?%}", source, re.S
     )
     body = match.group(1) if match else "\n"
-    folder.mkdir(parents=True)
     description = f"{parent.config.description} — {name}"
-    (folder / CONFIG).write_text(
-        _SCAFFOLD_YAML.format(name=name, base=parent.folder.name, description=description),
-        "utf-8",
-    )
-    (folder / ENTRY).write_text(
-        _SCAFFOLD_ENTRY.format(
+    files = {
+        CONFIG: _SCAFFOLD_YAML.format(name=name, base=parent.folder.name, description=description),
+        ENTRY: _SCAFFOLD_ENTRY.format(
             name=name,
             base=parent.folder.name,
             entry=parent.config.entry,
@@ -699,6 +938,28 @@ def scaffold(name: str, base: str = "official", into: str | Path = ".") -> Path:
             blocks=", ".join(blocks),
             body=body,
         ),
-        "utf-8",
-    )
+    }
+    _write_folder(folder, files)
     return folder
+
+
+def _write_folder(folder: Path, files: Mapping[str, str]) -> None:
+    """Create ``folder`` holding ``files`` (name → text), or nothing at all on failure."""
+    from briefgen.errors import OutputError, UsageError
+
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:  # a file in the way, no permission: the folder asked for
+        raise UsageError(
+            f"cannot create the folder: {error.strerror}",
+            Location(file=str(folder)),
+            "give --dir a folder you can write to",
+        ) from None
+    try:
+        for file_name, text in files.items():
+            (folder / file_name).write_text(text, "utf-8")
+    except OSError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise OutputError(
+            f"cannot write the template: {error.strerror}", Location(file=str(folder))
+        ) from None

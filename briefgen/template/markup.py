@@ -22,6 +22,18 @@ from briefgen.template.settings import LOGO_HEIGHT_MM, Logo
 
 _SPACE = re.compile(r"[ \t\r\n]+")  # XML white space only: NBSP is content
 
+CHART_MM = (20.0, 420.0)
+"""Smallest and largest chart side in mm (420: the long side of A3).  Writers shrink a
+chart to the text area; these bounds keep the drawing itself to a sane size."""
+FONT_PT = (6.0, 36.0)
+"""Smallest and largest font size a template may set on a letterhead line."""
+MAX_COLUMNS = 100
+"""Most columns a cell may span."""
+MAX_ROWSPAN = 1000
+"""Most rows a cell may span."""
+MAX_TILE_COLUMNS = 6
+"""Most tiles in one row."""
+
 
 @dataclass
 class Element:
@@ -142,11 +154,42 @@ class _Converter:
         if raw is None or raw.strip() == "":
             return default
         try:
-            return float(raw.strip().rstrip("%").replace(",", "."))
+            value = float(raw.strip().rstrip("%").replace(",", "."))
         except ValueError:
             raise self.error(
                 element, f"attribute '{attr}' of <{element.tag}> must be a number, not '{raw}'"
             ) from None
+        if not math.isfinite(value):
+            raise self.error(
+                element,
+                f"attribute '{attr}' of <{element.tag}> must be a finite number, not '{raw}'",
+            )
+        return value
+
+    def bounded(
+        self, element: Element, attr: str, default: float, low: float, high: float, unit: str = ""
+    ) -> float:
+        """Attribute ``attr`` as a number from ``low`` to ``high`` (``default`` when absent)."""
+        value = self.number(element, attr, default)
+        assert value is not None  # a default is given
+        if not low <= value <= high:
+            raise self.error(
+                element,
+                f"attribute '{attr}' of <{element.tag}> must be from {low:g} to {high:g}"
+                f"{' ' + unit if unit else ''}, not {element.attrs.get(attr, '')!r}",
+            )
+        return value
+
+    def whole(self, element: Element, attr: str, default: int, low: int, high: int) -> int:
+        """Attribute ``attr`` as a whole number from ``low`` to ``high``."""
+        value = self.bounded(element, attr, default, low, high)
+        if value != int(value):
+            raise self.error(
+                element,
+                f"attribute '{attr}' of <{element.tag}> must be a whole number, "
+                f"not {element.attrs.get(attr, '')!r}",
+            )
+        return int(value)
 
     def flag(self, element: Element, attr: str) -> bool | None:
         raw = element.attrs.get(attr)
@@ -252,6 +295,8 @@ class _Converter:
                 widths = tuple(
                     float(w.strip().rstrip("%")) for w in element.attrs["widths"].split(",")
                 )
+                if not all(math.isfinite(w) for w in widths):
+                    raise ValueError("not finite")
             except ValueError:
                 raise self.error(
                     element,
@@ -264,10 +309,8 @@ class _Converter:
 
     def cell(self, element: Element) -> m.Cell:
         self.check_attrs(element, ("colspan", "rowspan", "align"))
-        colspan = int(self.number(element, "colspan", 1) or 1)
-        rowspan = int(self.number(element, "rowspan", 1) or 1)
-        if colspan < 1 or rowspan < 1:
-            raise self.error(element, "colspan and rowspan must be at least 1")
+        colspan = self.whole(element, "colspan", 1, 1, MAX_COLUMNS)
+        rowspan = self.whole(element, "rowspan", 1, 1, MAX_ROWSPAN)
         align = self.choice(element, "align", ("left", "center", "right", "justify"))
         return m.Cell(self.inlines(element), colspan, rowspan, align)  # type: ignore[arg-type]
 
@@ -311,8 +354,8 @@ class _Converter:
             unit=element.attrs.get("unit") or None,
             highlight=int(highlight) if highlight is not None else None,
             lang=element.attrs.get("lang", "vi"),
-            width_mm=self.number(element, "width", 150.0) or 150.0,
-            height_mm=self.number(element, "height", 70.0) or 70.0,
+            width_mm=self.bounded(element, "width", 150.0, *CHART_MM, "mm"),
+            height_mm=self.bounded(element, "height", 70.0, *CHART_MM, "mm"),
             better=tuple(better) if any(better) else (),
         )
         try:
@@ -338,7 +381,7 @@ class _Converter:
 
     def tiles(self, element: Element) -> m.Block:
         self.check_attrs(element, ("columns",))
-        columns = int(self.number(element, "columns", 3) or 3)
+        columns = self.whole(element, "columns", 3, 1, MAX_TILE_COLUMNS)
         tiles: list[m.Tile] = []
         for tile in self.children(element, ("tile",)):
             self.check_attrs(tile, ("trend", "good"))
@@ -370,9 +413,12 @@ class _Converter:
     def header_line(self, element: Element) -> m.HeaderLine:
         self.check_attrs(element, ("size", "rule"))
         rule = self.choice(element, "rule", ("none", "third", "half", "full")) or "none"
+        size = (
+            self.bounded(element, "size", 13.0, *FONT_PT, "pt") if "size" in element.attrs else None
+        )
         return m.HeaderLine(
             self.inlines(element),
-            self.number(element, "size"),
+            size,
             rule,  # type: ignore[arg-type]
         )
 

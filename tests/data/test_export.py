@@ -18,6 +18,7 @@ from briefgen.data.dataset import Dataset
 from briefgen.data.export import export
 from briefgen.data.indicators import KINDS, SECTIONS, builtin
 from briefgen.data.load import Parsed, from_data
+from briefgen.data.records import MIN_FIGURE
 from briefgen.errors import OutputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,8 +106,13 @@ _TEXT = st.text(
 
 
 def _floats(low: float, high: float) -> st.SearchStrategy[float]:
-    """Floats as figures are: 15 significant digits at most, as Excel keeps them."""
-    return st.floats(low, high).map(lambda value: float(f"{value:.15g}"))
+    """Floats as figures are: 15 significant digits at most, as Excel keeps them, and 0
+    or at least MIN_FIGURE in size (a smaller one is refused as not data)."""
+    return (
+        st.floats(low, high)
+        .map(lambda value: float(f"{value:.15g}"))
+        .filter(lambda value: value == 0 or abs(value) >= MIN_FIGURE)
+    )
 
 
 _NUMBER = _floats(0, 1e12) | st.integers(0, 10**9)

@@ -109,7 +109,7 @@ def test_sandbox_blocks_private_attribute_access(
         ("name: x\npage: {margins_mm: {top: -3}}\n", "margin must be a number"),
         ("name: x\nlanguage: fr\n", "unsupported language 'fr'"),
         ("name: x\nentry: missing.xml.j2\n", "entry file 'missing.xml.j2' not found"),
-        ("name: x\nstyle: {size_pt: big}\n", "'size_pt' must be a positive number"),
+        ("name: x\nstyle: {size_pt: big}\n", "'size_pt' must be a number from 6 to 36"),
         ("name: [x\n", "not valid YAML"),
     ],
 )

@@ -70,12 +70,13 @@ def test_without_a_reference_the_writer_uses_its_own_styles() -> None:
     assert normal.font.name == "Times New Roman"
 
 
-def test_a_broken_reference_is_a_clear_error(branded: Path) -> None:
+def test_a_broken_reference_is_a_clear_error_before_anything_is_rendered(
+    branded: Path,
+) -> None:
     (branded / "reference.docx").write_bytes(b"not a zip")
     data = briefgen.load(ROOT / "fixtures" / "seed-reports.yaml")
-    brief = briefgen.build(data, province="Nam Định", year=2021, template=branded)
-    with pytest.raises(briefgen.OutputError, match=r"reference\.docx cannot be opened"):
-        brief.to_bytes("docx")
+    with pytest.raises(briefgen.TemplateError, match=r"reference\.docx is not a Word document"):
+        briefgen.build(data, province="Nam Định", year=2021, template=branded)
 
 
 def test_libreoffice_opens_the_branded_docx(
