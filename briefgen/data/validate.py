@@ -19,6 +19,7 @@ figure and no text (a brief with nothing to report).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -465,7 +466,8 @@ def check(data: Any, line_of: Any, file: str, digest: str = "") -> tuple[Dataset
     _growth_warnings(entries, checker.catalogue, checker.problems)
     title = ""
     if isinstance(data, Mapping):
-        title = str(data.get("title") or "")
+        # As any text field: NFC, without the spaces a cell or a YAML quote may keep.
+        title = unicodedata.normalize("NFC", str(data.get("title") or "")).strip()
     dataset = Dataset(
         tuple(entries), checker.catalogue, title, file, digest, dict(checker.denominators)
     )

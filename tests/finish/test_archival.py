@@ -201,5 +201,5 @@ def test_a_bad_template_archival_setting_names_the_field(tmp_path: Path) -> None
         '{% extends "official/brief.xml.j2" %}\n',
         "extends: official\narchival: 3\n",
     )
-    with pytest.raises(TemplateError, match=r"template.yaml, field 'archival': unknown archival"):
+    with pytest.raises(TemplateError, match=r"template.yaml:3, field 'archival': unknown archival"):
         briefgen.build(briefgen.load(SEEDS), "36", 2021, template=folder)
