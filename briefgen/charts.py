@@ -53,11 +53,11 @@ import statistics
 import tempfile
 import textwrap
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from briefgen import model as m
 from briefgen import text as fmt
@@ -74,8 +74,6 @@ _BLEND_STEPS = 12
 """Blends of each colour into white in the palette: smooth edges and text."""
 
 _PX = DPI / 72  # pixels per point
-
-D = TypeVar("D", bound=m.Document)
 
 # Greys and one accent, distinguishable by lightness alone in black-and-white print.
 INK = "#222222"
@@ -146,23 +144,10 @@ def draw_charts(document: m.Document) -> m.Document:
     return document.with_blocks(blocks)
 
 
-def refit(document: D, scales: Mapping[int, float]) -> D:
-    """A copy of ``document`` whose charts at the block indices of ``scales`` are drawn
-    again by :func:`refit_chart`: what the page they print on has room for, or needs
-    filled (see :mod:`briefgen.fitting`)."""
-    if not scales:
-        return document
-    blocks = list(document.blocks)
-    for index, scale in scales.items():
-        block = blocks[index]
-        if isinstance(block, m.Chart):
-            blocks[index] = refit_chart(block, scale)
-    return document.with_blocks(blocks)
-
-
 def refit_chart(block: m.Chart, scale: float) -> m.Chart:
     """``block`` drawn again, as wide and ``scale`` times as high (rounded down to a
-    tenth of a millimetre, so the model dump stays readable and it still fits)."""
+    tenth of a millimetre, so the model dump stays readable and it still fits): what
+    the page it prints on has room for, or needs filled (see :mod:`briefgen.fitting`)."""
     spec = replace(block.spec, height_mm=math.floor(block.spec.height_mm * scale * 10) / 10)
     return replace(block, spec=spec, image=draw(spec))
 
@@ -351,7 +336,7 @@ class _Raster:
         return _png(self.spec)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def _png(spec: m.ChartSpec) -> bytes:
     key = _disk_key(spec)
     cached = _disk_read(key, ".png")

@@ -39,7 +39,22 @@ def chart_fitting(document: m.Document) -> ChartFitting:
         for index, block in enumerate(document.blocks)
         if isinstance(block, m.Chart)
     }
-    return ChartFitting(floors, charts.refit_chart)
+    return ChartFitting(floors, _Redraws())
+
+
+class _Redraws:
+    """:func:`briefgen.charts.refit_chart`, keeping what it drew: the brief as printed
+    is made of the charts its layout drew (each asked for once, so the counts of
+    :func:`briefgen.charts.counts` stay true)."""
+
+    def __init__(self) -> None:
+        self.drawn: dict[tuple[m.ChartSpec, float], m.Chart] = {}
+
+    def __call__(self, block: m.Chart, scale: float) -> m.Chart:
+        key = (block.spec, scale)
+        if key not in self.drawn:
+            self.drawn[key] = charts.refit_chart(block, scale)
+        return self.drawn[key]
 
 
 def fit(document: D) -> D:
@@ -51,7 +66,8 @@ def fit(document: D) -> D:
         return document
     from briefgen.writers import pdf  # reportlab only when there are charts to place
 
-    return charts.refit(document, pdf.chart_scales(document, chart_fitting(document)))
+    fitting = chart_fitting(document)
+    return pdf.redrawn(document, fitting, pdf.chart_scales(document, fitting))
 
 
 def write_pdf(document: D) -> tuple[bytes, PdfLayout, D]:
@@ -62,5 +78,6 @@ def write_pdf(document: D) -> tuple[bytes, PdfLayout, D]:
     if not document.charts():
         data, layout = pdf.write_with_layout(document)
         return data, layout, document
-    data, layout, scales = pdf.write_fitted(document, chart_fitting(document))
-    return data, layout, charts.refit(document, scales)
+    fitting = chart_fitting(document)
+    data, layout, scales = pdf.write_fitted(document, fitting)
+    return data, layout, pdf.redrawn(document, fitting, scales)

@@ -365,7 +365,7 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
     :data:`TALLEST`) to fill the hole it leaves — in a writing layout by
     starting again (:class:`Relayout`), as those are drawn already.
     :attr:`chart_scales` records the scales, so that every other format draws
-    those charts at that height (:func:`briefgen.charts.refit`).  Without a
+    those charts at that height (:func:`briefgen.writers.pdf.redrawn`).  Without a
     fit, charts are placed as they are.
     """
 

@@ -23,7 +23,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias, assert_never
+from typing import Any, Final, TypeAlias, TypeVar, assert_never
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config  # type: ignore[import-untyped]
@@ -75,6 +75,7 @@ Flowable: TypeAlias = Any
 """A reportlab flowable (reportlab ships no type information)."""
 Canvas: TypeAlias = Any
 """A reportlab canvas."""
+D = TypeVar("D", bound=m.Document)
 
 # --------------------------------------------------------------------------- constants
 
@@ -181,17 +182,11 @@ def write_fitted(
     """As :func:`write_with_layout`, with every chart drawn at the height its page
     has room for, or needs filled (see :class:`briefgen.writers._pdf_flow.FlowDocTemplate`),
     found as the pages are laid out.  Also returns those heights: block index →
-    share of the chart's height in ``document``."""
+    share of the chart's height in ``document`` (:func:`redrawn` applies them)."""
     scales: dict[int, float] = {}
     while True:
-        redrawn = document.with_blocks(
-            fitting.redraw(block, scales[index])
-            if index in scales and isinstance(block, m.Chart)
-            else block
-            for index, block in enumerate(document.blocks)
-        )
         try:
-            data, found, record = _build(redrawn, fitting, fixed=scales)
+            data, found, record = _build(redrawn(document, fitting, scales), fitting, fixed=scales)
         except _pdf_flow.Relayout as again:
             # Charts on a page already drawn were made taller: lay out again with them
             # (each time fixes at least one more chart, so this ends).
@@ -205,6 +200,19 @@ def chart_scales(document: m.Document, fitting: ChartFitting) -> dict[int, float
     :func:`write_fitted` finds them, without writing the file (the pages are laid
     out up to the last chart)."""
     return _build(document, fitting, planning=True)[1]
+
+
+def redrawn(document: D, fitting: ChartFitting, scales: Mapping[int, float]) -> D:
+    """``document`` with the charts at the block indices of ``scales`` drawn again at
+    that scale (``document`` itself when there are none)."""
+    if not scales:
+        return document
+    return document.with_blocks(
+        fitting.redraw(block, scales[index])
+        if index in scales and isinstance(block, m.Chart)
+        else block
+        for index, block in enumerate(document.blocks)
+    )
 
 
 def _build(

@@ -308,7 +308,7 @@ def test_a_chart_that_would_leave_a_hole_is_drawn_shorter(tmp_path: Path) -> Non
     fitting = pdf_writer.ChartFitting({}, charts.refit_chart)
     scales = pdf_writer.chart_scales(document, fitting)
     assert list(scales) == [1] and 0.5 <= scales[1] < 1
-    fitted = charts.refit(document, scales)
+    fitted = pdf_writer.redrawn(document, fitting, scales)
     chart = fitted.blocks[1]
     assert isinstance(chart, m.Chart) and chart.spec.height_mm < 70
     assert chart.image is not None and chart.image.height_mm == chart.spec.height_mm
