@@ -96,6 +96,7 @@ def main() -> None:
 
     batch = specs(args.n)
     charts._draw_cached.cache_clear()
+    charts._png.cache_clear()
     ours = per_chart_ms(briefgen_chart, batch)
     cached = per_chart_ms(briefgen_chart, batch[: min(len(batch), 512)])
     naive = per_chart_ms(naive_chart, batch)
@@ -107,6 +108,7 @@ def main() -> None:
 
     if args.profile:
         charts._draw_cached.cache_clear()
+        charts._png.cache_clear()
         profile = cProfile.Profile()
         profile.enable()
         for spec in batch[:50]:

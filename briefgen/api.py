@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import charts
-from briefgen import model as m
 from briefgen.data.dataset import Dataset
 from briefgen.data.limits import Limits
 from briefgen.data.load import load as _load_file
@@ -84,25 +83,6 @@ def new_workbook(
     return _new_workbook(Path(path), year=year, provinces=provinces)
 
 
-def _fit_pages(model: m.Document) -> m.Document:
-    """``model`` with its charts drawn at the heights that leave no hole at a page foot.
-
-    The PDF layout finds them; drawing them again at that height (rather than
-    scaling the picture) keeps their lettering full size, and every format gets
-    the same charts.
-    """
-    if not model.charts():
-        return model
-    from briefgen.writers import pdf  # reportlab only when there are charts to place
-
-    floors = {
-        index: charts.shortest_mm(block.spec) / block.spec.height_mm
-        for index, block in enumerate(model.blocks)
-        if isinstance(block, m.Chart)
-    }
-    return charts.refit(model, pdf.chart_scales(model, floors))
-
-
 def build(
     dataset: Dataset,
     province: str,
@@ -116,7 +96,8 @@ def build(
     ``province`` may be any spelling or the code ("Thanh Hoá", "38").
     ``template`` is a built-in name, a template folder, or a loaded template.
     ``draft``: mark every page "DỰ THẢO"; a draft cannot be signed.
-    Charts are drawn here, once, and shared by every output format.
+    Charts are drawn here, once, and shared by every output format; writing
+    the brief fits their heights to its pages (:meth:`Document.fitted`).
     """
     if not isinstance(dataset, Dataset):
         raise UsageError(
@@ -127,7 +108,7 @@ def build(
     loaded = template if isinstance(template, Template) else load_template(template)
     entry = dataset.entry(province, year)
     context = build_context(dataset, entry, loaded.language, loaded.config.report)
-    model = _fit_pages(charts.draw_charts(loaded.render(context)))
+    model = charts.draw_charts(loaded.render(context))
     name = brief_name(entry.unit.slug, year, loaded.name, "x").rsplit(".", 1)[0]
     parts = {f.name: getattr(model, f.name) for f in fields(model)}
     parts["draft"] = bool(draft)

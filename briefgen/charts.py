@@ -53,7 +53,7 @@ import statistics
 import tempfile
 import textwrap
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -144,20 +144,12 @@ def draw_charts(document: m.Document) -> m.Document:
     return document.with_blocks(blocks)
 
 
-def refit(document: m.Document, scales: Mapping[int, float]) -> m.Document:
-    """A copy of ``document`` whose charts at the block indices of ``scales`` are drawn
-    again, as wide and ``scale`` times as high: what the page they print on has room
-    for, or needs filled (see :func:`briefgen.writers.pdf.chart_scales`)."""
-    if not scales:
-        return document
-    blocks = list(document.blocks)
-    for index, scale in scales.items():
-        block = blocks[index]
-        if isinstance(block, m.Chart):
-            # Tenths of a millimetre: the model dump stays readable.
-            spec = replace(block.spec, height_mm=math.floor(block.spec.height_mm * scale * 10) / 10)
-            blocks[index] = replace(block, spec=spec, image=draw(spec))
-    return document.with_blocks(blocks)
+def refit_chart(block: m.Chart, scale: float) -> m.Chart:
+    """``block`` drawn again, as wide and ``scale`` times as high (rounded down to a
+    tenth of a millimetre, so the model dump stays readable and it still fits): what
+    the page it prints on has room for, or needs filled (see :mod:`briefgen.fitting`)."""
+    spec = replace(block.spec, height_mm=math.floor(block.spec.height_mm * scale * 10) / 10)
+    return replace(block, spec=spec, image=draw(spec))
 
 
 def shortest_mm(spec: m.ChartSpec) -> float:
@@ -280,7 +272,7 @@ class _Counts(threading.local):
 _COUNTS = _Counts()
 _DISK: list[Path | None] = [None]
 """The folder of :func:`use_disk_cache` (one per process)."""
-_CACHE_VERSION = b"briefgen-charts-2"
+_CACHE_VERSION = b"briefgen-charts-3"
 """Part of every disk cache key: bump it when a change alters how charts look."""
 
 
@@ -303,27 +295,19 @@ def counts() -> tuple[int, int]:
 
 @lru_cache(maxsize=512)
 def _draw_cached(spec: m.ChartSpec) -> m.ChartImage:
-    folder = _DISK[0]
-    if folder is None:
-        return _render(spec)
-    key = hashlib.sha256(_CACHE_VERSION + repr(spec).encode()).hexdigest()
-    path = folder / f"{key}.chart"
-    try:
-        image: m.ChartImage = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-        pass
-    else:
-        if isinstance(image, m.ChartImage):
-            return image
+    key = _disk_key(spec)
+    cached = _disk_read(key, ".chart")
+    if cached is not None:
+        try:
+            image = pickle.loads(cached)
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            pass
+        else:
+            if isinstance(image, m.ChartImage):
+                return image
     image = _render(spec)
-    if not folder.is_dir():
-        return image  # a worker on another machine: the batch's folder is not here
-    try:
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as out:
-            out.write(pickle.dumps(image, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(out.name, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    if key is not None:
+        _disk_write(key, ".chart", pickle.dumps(image, protocol=pickle.HIGHEST_PROTOCOL))
     return image
 
 
@@ -332,14 +316,71 @@ def _render(spec: m.ChartSpec) -> m.ChartImage:
     width, height = spec.width_mm * 72 / 25.4, spec.height_mm * 72 / 25.4
     scene = _Scene(width, height)
     LAYOUTS[spec.kind](scene, spec)
-    marks = tuple(scene.marks)
     return m.ChartImage(
-        png=_rasterise(marks, width, height),
+        raster=_Raster(spec),
         dpi=DPI,
         width_mm=spec.width_mm,
         height_mm=spec.height_mm,
-        scene=marks,
+        scene=tuple(scene.marks),
     )
+
+
+@dataclass(frozen=True)
+class _Raster:
+    """The PNG of a chart, made when a writer first reads ``ChartImage.png``: a PDF
+    never needs it, and a chart drawn again at another height never needs the first."""
+
+    spec: m.ChartSpec
+
+    def __call__(self) -> bytes:
+        return _png(self.spec)
+
+
+@lru_cache(maxsize=512)
+def _png(spec: m.ChartSpec) -> bytes:
+    key = _disk_key(spec)
+    cached = _disk_read(key, ".png")
+    if cached is not None and cached.startswith(_PNG_SIGNATURE):
+        return cached
+    image = _draw_cached(spec)
+    width, height = spec.width_mm * 72 / 25.4, spec.height_mm * 72 / 25.4
+    png = _rasterise(image.scene, width, height)
+    if key is not None:
+        _disk_write(key, ".png", png)
+    return png
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _disk_key(spec: m.ChartSpec) -> str | None:
+    """The name of ``spec``'s entries in the disk cache (``None``: no disk cache)."""
+    if _DISK[0] is None:
+        return None
+    return hashlib.sha256(_CACHE_VERSION + repr(spec).encode()).hexdigest()
+
+
+def _disk_read(key: str | None, suffix: str) -> bytes | None:
+    folder = _DISK[0]
+    if key is None or folder is None:
+        return None
+    try:
+        return (folder / f"{key}{suffix}").read_bytes()
+    except OSError:
+        return None
+
+
+def _disk_write(key: str, suffix: str, data: bytes) -> None:
+    """Store an entry atomically; a cache that cannot be written only costs time."""
+    folder = _DISK[0]
+    if folder is None or not folder.is_dir():
+        return  # a worker on another machine: the batch's folder is not here
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as out:
+            out.write(data)
+        os.replace(out.name, folder / f"{key}{suffix}")
+    except OSError:
+        pass
 
 
 # ----------------------------------------------------------------------------- fonts

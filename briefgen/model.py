@@ -11,9 +11,9 @@ get and never re-check it.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal, TypeAlias, assert_never
+from typing import Literal, Self, TypeAlias, assert_never
 
 Align: TypeAlias = Literal["left", "center", "right", "justify"]
 RuleLength: TypeAlias = Literal["none", "third", "half", "full"]
@@ -326,15 +326,24 @@ class ChartImage:
     """A chart drawn once and shared by every writer.
 
     ``scene``: the chart as vector marks, ``width_mm`` × ``height_mm``, in
-    drawing order (what PDF draws).  ``png``: the same scene rasterised at
-    ``dpi`` for formats that want pictures (DOCX).
+    drawing order (what PDF draws).  ``raster``: the same scene rasterised at
+    ``dpi`` for formats that want pictures (DOCX), as PNG bytes or as a
+    function of no arguments that makes them: a picture costs more than the
+    rest of a chart, and a PDF never needs one, so ``briefgen.charts`` makes
+    it only when a writer reads :attr:`png`.  The function must give the same
+    bytes every time (it is called on each read, and may cache).
     """
 
-    png: bytes
+    raster: bytes | Callable[[], bytes]
     dpi: int
     width_mm: float
     height_mm: float
     scene: tuple[Mark, ...] = ()
+
+    @property
+    def png(self) -> bytes:
+        """The picture as PNG bytes (made now if ``raster`` is a function)."""
+        return self.raster if isinstance(self.raster, bytes) else self.raster()
 
 
 @dataclass(frozen=True)
@@ -638,7 +647,7 @@ class Document:
         """Every chart block, in order."""
         return tuple(b for b in self.blocks if isinstance(b, Chart))
 
-    def with_blocks(self, blocks: Iterable[Block]) -> Document:
+    def with_blocks(self, blocks: Iterable[Block]) -> Self:
         """A copy with other blocks (same class, metadata and layout)."""
         return replace(self, blocks=tuple(blocks))
 

@@ -43,7 +43,7 @@ def sample_blocks() -> tuple[m.Block, ...]:
         width_mm=150,
         height_mm=70,
     )
-    image = m.ChartImage(png=_tiny_png(150, 70, 200), dpi=200, width_mm=150, height_mm=70)
+    image = m.ChartImage(raster=_tiny_png(150, 70, 200), dpi=200, width_mm=150, height_mm=70)
     return (
         m.Letterhead(
             left=(

@@ -582,15 +582,49 @@ def test_the_disk_cache_shares_a_chart_between_processes(tmp_path: Path) -> None
         second = charts.draw(spec)
         assert charts.counts() == (drawn + 1, reused + 1)
         assert second == first
+        # The picture, made when first asked for, is shared the same way.
+        charts._png.cache_clear()
+        png = first.png
+        assert [p.name for p in tmp_path.glob("*.png")] == [f"{entry_name(tmp_path)}.png"]
+        charts._png.cache_clear()
+        next(tmp_path.glob("*.png")).write_bytes(b"\x89PNG\r\n\x1a\nfrom the disk")
+        assert second.png == b"\x89PNG\r\n\x1a\nfrom the disk"
         # A damaged entry is drawn again, never an error.
-        entry = next(tmp_path.glob("*.chart"))
-        entry.write_bytes(b"not a chart")
+        next(tmp_path.glob("*.chart")).write_bytes(b"not a chart")
+        next(tmp_path.glob("*.png")).write_bytes(b"not a picture")
         charts._draw_cached.cache_clear()
-        assert charts.draw(spec) == first
+        charts._png.cache_clear()
+        assert charts.draw(spec) == first and charts.draw(spec).png == png
         assert not list(tmp_path.glob("*.part"))
     finally:
         charts.use_disk_cache(None)
         charts._draw_cached.cache_clear()
+        charts._png.cache_clear()
+
+
+def entry_name(folder: Path) -> str:
+    return next(folder.glob("*.chart")).stem
+
+
+def test_a_pdf_makes_no_chart_picture_and_a_docx_only_those_it_prints() -> None:
+    """Pictures cost most of a chart: the PDF draws vectors and needs none, and a
+    chart drawn again to fit its page is rasterised at its printed height only."""
+    brief = briefgen.build(NATIONAL, "04", 2021)  # Cao Bằng: its second chart is refitted
+    charts._png.cache_clear()
+    brief.to_bytes("pdf")
+    assert charts._png.cache_info().currsize == 0
+    document = docx.Document(io.BytesIO(brief.to_bytes("docx")))
+    printed = brief.fitted().charts()
+    assert [c.spec for c in printed] != [c.spec for c in brief.charts()]
+    assert charts._png.cache_info().currsize == len(printed) == len(document.inline_shapes)
+    assert all(c.image is not None and c.image.png == charts._png(c.spec) for c in printed)
+
+
+def test_a_chart_picture_can_be_given_as_bytes_or_made_when_read() -> None:
+    image = charts.draw(_spec((1.0, 2.0)))
+    assert callable(image.raster)  # not made yet
+    given = m.ChartImage(image.png, image.dpi, image.width_mm, image.height_mm, image.scene)
+    assert given.png == image.png
 
 
 def _rss_kb() -> int:

@@ -76,7 +76,7 @@ def finish_pdf(
     36 mm); with ``sign`` the signatures take those places instead.  Raises
     :class:`UsageError` when asked to sign a draft.
     """
-    from briefgen.writers.pdf import write_with_layout
+    from briefgen.fitting import write_pdf
 
     part: Part | None = check_part(archival) if archival is not None else None
     seal_mm = DEFAULT_SEAL_MM if sign_fields is True else float(sign_fields)
@@ -89,7 +89,7 @@ def finish_pdf(
         room = sign.room_mm()
     elif sign_fields:
         room = room_mm(SIGN_FIELDS_SIGNATURE_MM[1], seal_mm)
-    data, layout = write_with_layout(with_room(document, room))
+    data, layout, _ = write_pdf(with_room(document, room))  # charts fitted to this room
     if sign_fields and sign is None:
         from briefgen.finish.sign import add_empty_fields
 

@@ -15,7 +15,7 @@ This module holds the flowables that do that, for :mod:`briefgen.writers.pdf`:
   row only when that row is taller than a page;
 - :func:`chunk_runs` cuts very long text into pieces reportlab lays out in
   linear time;
-- :class:`FlowDocTemplate` plans chart heights so that a chart that does not
+- :class:`FlowDocTemplate` fits chart heights so that a chart that does not
   fit leaves no hole.
 
 Only this module, :mod:`briefgen.writers.pdf` and :mod:`briefgen.fonts` import
@@ -25,7 +25,8 @@ reportlab.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
@@ -314,8 +315,35 @@ MARGIN_LINES: Final = 2
 little lower than ours still fits it on the page."""
 
 
+@dataclass(frozen=True)
+class ChartFit:
+    """How a layout fits its charts (see :class:`FlowDocTemplate`).
+
+    ``floors``: block index of a chart → the least share of its drawn height it
+    may be drawn at.  ``redraw``: the picture of chart ``index`` drawn again
+    ``scale`` times as high (the caller draws it: this module draws no chart).
+    ``planning``: the layout only finds the scales (it stops once every chart
+    is placed, and never lays the pages out again).  ``fixed``: block index →
+    scale of the charts already drawn at their fitted height.
+    """
+
+    floors: Mapping[int, float]
+    redraw: Callable[[int, float], Flowable]
+    planning: bool = False
+    fixed: Mapping[int, float] = field(default_factory=dict)
+
+
 class PlanDone(Exception):
     """Raised by a planning layout once every chart is placed: nothing after matters."""
+
+
+class Relayout(Exception):
+    """Raised by a writing layout that made charts already on a page taller: those
+    pages are drawn, so the layout starts again with ``scales`` fixed."""
+
+    def __init__(self, scales: dict[int, float]) -> None:
+        super().__init__(f"charts drawn taller: {sorted(scales)}")
+        self.scales = scales
 
 
 class PlanningCanvas(Canvas):  # type: ignore[misc]
@@ -329,27 +357,28 @@ class PlanningCanvas(Canvas):  # type: ignore[misc]
 class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
     """The document template of the PDF writer.
 
-    With ``chart_floors`` (block index → least share of its height), it plans
-    chart heights.  A chart (tagged ``_brief_chart`` with its block index) that
-    does not fit the rest of a page, where moving it would leave a hole, is
-    made shorter to fit, down to its floor and :data:`SHORTEST`; when even that
-    does not fit, the charts already on the page are made taller (by at most
-    :data:`TALLEST`) to fill the hole it leaves.  :attr:`chart_scales` records
-    the scales, so that :func:`briefgen.charts.refit` draws those charts at
-    that height for every writer.  Without floors (when writing), charts are
-    placed as they are.
+    With a :class:`ChartFit`, it fits chart heights as it lays the pages out.
+    A chart (tagged ``_brief_chart`` with its block index) that does not fit
+    the rest of a page, where moving it would leave a hole, is drawn again
+    shorter to fit, down to its floor and :data:`SHORTEST`; when even that does
+    not fit, the charts already on the page are made taller (by at most
+    :data:`TALLEST`) to fill the hole it leaves — in a writing layout by
+    starting again (:class:`Relayout`), as those are drawn already.
+    :attr:`chart_scales` records the scales, so that every other format draws
+    those charts at that height (:func:`briefgen.writers.pdf.redrawn`).  Without a
+    fit, charts are placed as they are.
     """
 
     def __init__(
         self,
         *args: Any,
         margin_pt: float = 0.0,
-        chart_floors: dict[int, float] | None = None,
+        fit: ChartFit | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.chart_scales: dict[int, float] = {}
-        self.chart_floors = chart_floors
+        self.fit = fit
+        self.chart_scales: dict[int, float] = dict(fit.fixed) if fit else {}
         self.margin_pt = margin_pt
         self._on_page: list[tuple[int, float]] = []
         """Charts placed on the current page at their drawn height: (block index, height)."""
@@ -362,14 +391,14 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         super().handle_pageBegin()
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
-        if flowables and self.chart_floors is not None:
-            self._fit_chart(flowables[0])
-            if self._charts_placed >= self.chart_count:
+        if flowables and self.fit is not None:
+            self._fit_chart(flowables[0], self.fit)
+            if self.fit.planning and self._charts_placed >= self.chart_count:
                 # Every chart has its height: the rest of the layout decides nothing.
                 raise PlanDone
         super().handle_flowable(flowables)
 
-    def _fit_chart(self, unit: Flowable) -> None:
+    def _fit_chart(self, unit: Flowable, fit: ChartFit) -> None:
         chart = unit.follower if isinstance(unit, KeepWithFirst) else unit
         index = getattr(chart, "_brief_chart", None)
         frame = getattr(self, "frame", None)  # none before the first page begins
@@ -378,8 +407,7 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         if any(placed == index for placed, _ in self._on_page):
             return
         width = frame._getAvailableWidth()
-        picture = _flat([chart])[0]
-        drawn = picture.wrap(width, _FORCE_SPLIT)[1]
+        drawn = chart._content[0].wrap(width, _FORCE_SPLIT)[1]
         room = frame._y - frame._y1p
         whole = _height([unit], width, self.canv) + unit.getSpaceBefore()
         if whole <= room or frame._atTop:
@@ -389,15 +417,16 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         if room < SHRINK_FROM * frame._height:
             return
         target = room - self.margin_pt - (whole - drawn)
-        floor = max(SHORTEST, self.chart_floors.get(index, 0.0) if self.chart_floors else 0.0)
+        floor = max(SHORTEST, fit.floors.get(index, 0.0))
         if target >= max(floor * drawn, _SHORTEST_PT):
             self.chart_scales[index] = target / drawn
-            _scale_picture(picture, target / drawn)
+            # The chart is a KeepTogether of its picture and caption: a new picture.
+            chart._content[0] = fit.redraw(index, target / drawn)
             self._charts_placed += 1
         else:
-            self._fill_page(room - self.margin_pt)
+            self._fill_page(room - self.margin_pt, fit)
 
-    def _fill_page(self, spare: float) -> None:
+    def _fill_page(self, spare: float, fit: ChartFit) -> None:
         """Make the charts already on this page taller, sharing ``spare`` points."""
         growing = [(i, h) for i, h in self._on_page if i not in self.chart_scales]
         if not growing or spare <= 0:
@@ -405,12 +434,5 @@ class FlowDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         share = spare / len(growing)
         for index, height in growing:
             self.chart_scales[index] = min(TALLEST, (height + share) / height)
-
-
-def _scale_picture(picture: Flowable, scale: float) -> None:
-    shrink = getattr(picture, "shrink", None)
-    if shrink is not None:
-        shrink(scale)
-    else:  # a picture: reportlab's Image
-        picture.drawWidth *= scale
-        picture.drawHeight *= scale
+        if not fit.planning:
+            raise Relayout(dict(self.chart_scales))

@@ -774,8 +774,9 @@ class _DocxWriter:
 
     def _chart(self, block: m.Chart, where: Location) -> None:
         image = drawn_image(block, where, "docx")
+        png = image.png  # made now, at the height the chart prints at
         try:
-            pixels = Image.from_blob(image.png).px_width
+            pixels = Image.from_blob(png).px_width
         except UnrecognizedImageError:
             raise OutputError(
                 f"chart '{block.spec.title}' has an unreadable picture", where
@@ -790,7 +791,7 @@ class _DocxWriter:
         holder = self._new_paragraph(self.styles.compact)
         holder.paragraph_format.space_before = Pt(_BLOCK_SPACE_PT)
         holder.paragraph_format.keep_with_next = bool(block.caption)
-        shape = holder.add_run().add_picture(io.BytesIO(image.png), width=Emu(width))
+        shape = holder.add_run().add_picture(io.BytesIO(png), width=Emu(width))
         # Alt text for screen readers: the title, else the caption.
         description = block.spec.title.strip() or m.plain(block.caption).strip()
         _ooxml.set_picture_description(shape, _clean(description))

@@ -21,9 +21,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias, assert_never
+from typing import Any, Final, TypeAlias, TypeVar, assert_never
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config  # type: ignore[import-untyped]
@@ -75,6 +75,7 @@ Flowable: TypeAlias = Any
 """A reportlab flowable (reportlab ships no type information)."""
 Canvas: TypeAlias = Any
 """A reportlab canvas."""
+D = TypeVar("D", bound=m.Document)
 
 # --------------------------------------------------------------------------- constants
 
@@ -161,55 +162,88 @@ def write_with_layout(document: m.Document) -> tuple[bytes, PdfLayout]:
     return data, record
 
 
-def chart_scales(
-    document: m.Document, floors: Mapping[int, float] | None = None
-) -> dict[int, float]:
-    """Block index → the share of its drawn height a chart must shrink to, for the
-    charts that would otherwise leave a hole at the foot of a page (see
-    :class:`briefgen.writers._pdf_flow.FlowDocTemplate`).
+@dataclass(frozen=True)
+class ChartFitting:
+    """What the writer needs to fit charts to its pages (:mod:`briefgen.fitting`
+    gives it: the writer draws no chart itself).
 
-    ``floors``: block index → the least share a chart may shrink to (``None``: the
-    writer's own limit for every chart).
+    ``floors``: block index of a chart → the least share of its drawn height it
+    may be drawn at.  ``redraw``: a chart block drawn again, as wide and
+    ``scale`` times as high.
     """
-    return _build(document, dict(floors or {}))[1]
+
+    floors: Mapping[int, float]
+    redraw: Callable[[m.Chart, float], m.Chart]
+
+
+def write_fitted(
+    document: m.Document, fitting: ChartFitting
+) -> tuple[bytes, PdfLayout, dict[int, float]]:
+    """As :func:`write_with_layout`, with every chart drawn at the height its page
+    has room for, or needs filled (see :class:`briefgen.writers._pdf_flow.FlowDocTemplate`),
+    found as the pages are laid out.  Also returns those heights: block index →
+    share of the chart's height in ``document`` (:func:`redrawn` applies them)."""
+    scales: dict[int, float] = {}
+    while True:
+        try:
+            data, found, record = _build(redrawn(document, fitting, scales), fitting, fixed=scales)
+        except _pdf_flow.Relayout as again:
+            # Charts on a page already drawn were made taller: lay out again with them
+            # (each time fixes at least one more chart, so this ends).
+            scales = again.scales
+            continue
+        return data, record, found
+
+
+def chart_scales(document: m.Document, fitting: ChartFitting) -> dict[int, float]:
+    """Block index → the share of its drawn height a chart is drawn at, as
+    :func:`write_fitted` finds them, without writing the file (the pages are laid
+    out up to the last chart)."""
+    return _build(document, fitting, planning=True)[1]
+
+
+def redrawn(document: D, fitting: ChartFitting, scales: Mapping[int, float]) -> D:
+    """``document`` with the charts at the block indices of ``scales`` drawn again at
+    that scale (``document`` itself when there are none)."""
+    if not scales:
+        return document
+    return document.with_blocks(
+        fitting.redraw(block, scales[index])
+        if index in scales and isinstance(block, m.Chart)
+        else block
+        for index, block in enumerate(document.blocks)
+    )
 
 
 def _build(
-    document: m.Document, floors: dict[int, float] | None = None
+    document: m.Document,
+    fitting: ChartFitting | None = None,
+    *,
+    planning: bool = False,
+    fixed: Mapping[int, float] | None = None,
 ) -> tuple[bytes, dict[int, float], PdfLayout]:
-    """The PDF's bytes, the chart scales that fit the pages when ``floors`` is given
-    (planning: no file is written), and the layout record."""
+    """The PDF's bytes, the scales of the charts fitted when ``fitting`` is given
+    (``fixed``: those drawn at their scale already; ``planning``: lay out up to the
+    last chart, write no file), and the layout record."""
     family = fonts.resolve_serif(document.style.font)
     layout = _Layout.of(document.page)
     styles = _StyleSheet.build(family, document.style)
     recorder = _LayoutRecorder.of(document, layout, family)
-    story = _StoryBuilder(layout, styles, recorder=recorder).story(document.blocks)
+    builder = _StoryBuilder(layout, styles, recorder=recorder)
+    story = builder.story(document.blocks)
+    fit = None
+    if fitting is not None:
 
+        def redraw(index: int, scale: float) -> Flowable:
+            block = document.blocks[index]
+            assert isinstance(block, m.Chart)  # only charts are tagged for fitting
+            where = Location(field=f"blocks[{index}]")
+            return builder.chart_picture(fitting.redraw(block, scale), where)
+
+        fit = _pdf_flow.ChartFit(fitting.floors, redraw, planning, fixed or {})
     buffer = io.BytesIO()
-    meta = document.meta
-    template = _pdf_flow.FlowDocTemplate(
-        buffer,
-        margin_pt=_pdf_flow.MARGIN_LINES * styles.body[("left", False)].leading,
-        chart_floors=floors,
-        pagesize=(layout.page_width, layout.page_height),
-        leftMargin=layout.left,
-        rightMargin=layout.right,
-        topMargin=layout.top,
-        bottomMargin=layout.bottom,
-        title=_printable(meta.title),
-        author=_printable(meta.author),
-        subject=_printable(meta.subject),
-        keywords=[_printable(keyword) for keyword in meta.keywords],
-        creator="briefgen",
-        lang=meta.language or None,
-        displayDocTitle=1,
-        # Fixed dates and file identifier: the same document gives the same bytes.
-        invariant=1,
-        # reportlab's canvas otherwise declares Helvetica on every page, an unembedded
-        # font that preflight checks reject.
-        initialFontName=family.face_name(),
-        initialFontSize=document.style.size_pt,
-    )
+    template = _template(buffer, document, layout, family, fit)
+    template.margin_pt = _pdf_flow.MARGIN_LINES * styles.body[("left", False)].leading
     numbers = _PageNumbers.of(document, layout, family)
     template.addPageTemplates(
         [
@@ -233,13 +267,45 @@ def _build(
             )
         ]
     )
-    if floors is None:
+    if not planning:
         template.build(story)
-    else:  # planning: the pages are laid out up to the last chart, no file is written
+    else:  # the pages are laid out up to the last chart, no file is written
         template.chart_count = sum(isinstance(block, m.Chart) for block in document.blocks)
         with contextlib.suppress(_pdf_flow.PlanDone):
             template.build(story, canvasmaker=_pdf_flow.PlanningCanvas)
     return buffer.getvalue(), template.chart_scales, recorder.record()
+
+
+def _template(
+    buffer: io.BytesIO,
+    document: m.Document,
+    layout: _Layout,
+    family: fonts.FontFamily,
+    fit: _pdf_flow.ChartFit | None,
+) -> _pdf_flow.FlowDocTemplate:
+    meta = document.meta
+    return _pdf_flow.FlowDocTemplate(
+        buffer,
+        fit=fit,
+        pagesize=(layout.page_width, layout.page_height),
+        leftMargin=layout.left,
+        rightMargin=layout.right,
+        topMargin=layout.top,
+        bottomMargin=layout.bottom,
+        title=_printable(meta.title),
+        author=_printable(meta.author),
+        subject=_printable(meta.subject),
+        keywords=[_printable(keyword) for keyword in meta.keywords],
+        creator="briefgen",
+        lang=meta.language or None,
+        displayDocTitle=1,
+        # Fixed dates and file identifier: the same document gives the same bytes.
+        invariant=1,
+        # reportlab's canvas otherwise declares Helvetica on every page, an unembedded
+        # font that preflight checks reject.
+        initialFontName=family.face_name(),
+        initialFontSize=document.style.size_pt,
+    )
 
 
 # --------------------------------------------------------------------------- page geometry
@@ -808,6 +874,14 @@ class _StoryBuilder:
         return _columns.column_widths(block, self.layout.text_width, measure, padding)
 
     def chart(self, block: m.Chart, where: Location) -> Flowable:
+        parts: list[Flowable] = [self.chart_picture(block, where)]
+        if block.caption:
+            parts.append(PdfParagraph(_markup(block.caption), self.styles.chart_caption))
+        # The picture comes first: chart fitting (FlowDocTemplate) may replace it.
+        return KeepTogether(parts)
+
+    def chart_picture(self, block: m.Chart, where: Location) -> Flowable:
+        """The chart itself, without its caption."""
         image = drawn_image(block, where, "pdf")
         width = image.width_mm * mm
         height = image.height_mm * mm
@@ -824,20 +898,18 @@ class _StoryBuilder:
                 image.scene, image.width_mm * mm, image.height_mm * mm, scale, self.styles.family
             )
         else:
+            png = image.png
             try:
-                ImageReader(io.BytesIO(image.png)).getSize()
+                ImageReader(io.BytesIO(png)).getSize()
             except Exception as error:  # reportlab and Pillow raise many kinds for bad bytes
                 raise OutputError(
                     f"chart '{block.spec.title}' has an unreadable picture", where
                 ) from error
-            picture = PdfImage(io.BytesIO(image.png), width=width * scale, height=height * scale)
+            picture = PdfImage(io.BytesIO(png), width=width * scale, height=height * scale)
         picture.hAlign = "CENTER"
         # Space before, unlike a Spacer, is dropped at the top of a page.
         picture.spaceBefore = self.styles.text.space_after_pt
-        parts: list[Flowable] = [picture]
-        if block.caption:
-            parts.append(PdfParagraph(_markup(block.caption), self.styles.chart_caption))
-        return KeepTogether(parts)
+        return picture
 
     # ----------------------------------------------------------------- official parts
 
@@ -1122,12 +1194,6 @@ class _SceneChart(PdfFlowable):  # type: ignore[misc]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
-
-    def shrink(self, factor: float) -> None:
-        """Draw ``factor`` times smaller."""
-        self.scale *= factor
-        self.width *= factor
-        self.height *= factor
 
     def draw(self) -> None:
         canvas = self.canv

@@ -40,8 +40,8 @@ def test_save_signs_and_archives_a_pdf(
 
 
 def test_to_bytes_pdf_is_unchanged_without_finishing(brief: briefgen.Document) -> None:
-    assert brief.to_bytes("pdf") == render(brief, "pdf")
-    assert brief.to_bytes("pdf", archival=False) == render(brief, "pdf")
+    assert brief.to_bytes("pdf") == render(brief.fitted(), "pdf")
+    assert brief.to_bytes("pdf", archival=False) == render(brief.fitted(), "pdf")
 
 
 def test_finishing_options_are_for_pdf_only(

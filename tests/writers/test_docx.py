@@ -431,7 +431,7 @@ def test_a_chart_wider_than_the_text_is_scaled_down(sample_document: m.Document)
     chart = next(b for b in sample_document.blocks if isinstance(b, m.Chart))
     assert chart.image is not None
     wide = m.Chart(chart.spec, chart.caption, image=m.ChartImage(
-        png=chart.image.png, dpi=100, width_mm=300, height_mm=140))  # fmt: skip
+        raster=chart.image.png, dpi=100, width_mm=300, height_mm=140))  # fmt: skip
     (shape,) = read(write(simple_document(wide))).inline_shapes
     assert shape.width <= Mm(165) and shape.width > Mm(164)
 

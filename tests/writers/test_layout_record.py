@@ -151,7 +151,7 @@ def test_a_document_without_signature_block_records_none() -> None:
 def test_write_gives_the_same_bytes_as_write_with_layout(sample_document: m.Document) -> None:
     assert write(sample_document) == write_with_layout(sample_document)[0]
     brief = briefgen.build(briefgen.load(SEEDS), "36", 2021)
-    assert brief.to_bytes("pdf") == write_with_layout(brief)[0]
+    assert brief.to_bytes("pdf") == write_with_layout(brief.fitted())[0]
 
 
 @pytest.mark.parametrize(

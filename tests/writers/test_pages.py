@@ -23,6 +23,7 @@ import pytest
 from conftest import convert_to_pdf
 from docx import Document as read_docx
 from docx.oxml.ns import qn
+from docx.shared import Mm
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from pagecheck import (
     Expectations,
@@ -36,6 +37,7 @@ from pypdf import PdfReader
 
 import briefgen
 from briefgen import model as m
+from briefgen.fitting import chart_fitting
 from briefgen.writers import docx as docx_writer
 from briefgen.writers import pdf as pdf_writer
 
@@ -303,23 +305,60 @@ def test_a_chart_that_would_leave_a_hole_is_drawn_shorter(tmp_path: Path) -> Non
     )
     blocks = (filler(31), m.Chart(spec, caption=(T("Biểu đồ 1. Doanh thu"),)), filler(10))
     document = charts.draw_charts(m.Document(blocks=blocks))
-    scales = pdf_writer.chart_scales(document, {})
+    fitting = pdf_writer.ChartFitting({}, charts.refit_chart)
+    scales = pdf_writer.chart_scales(document, fitting)
     assert list(scales) == [1] and 0.5 <= scales[1] < 1
-    fitted = charts.refit(document, scales)
+    fitted = pdf_writer.redrawn(document, fitting, scales)
     chart = fitted.blocks[1]
     assert isinstance(chart, m.Chart) and chart.spec.height_mm < 70
     assert chart.image is not None and chart.image.height_mm == chart.spec.height_mm
-    assert not pdf_writer.chart_scales(fitted, {})  # drawn at its height, it fits as it is
+    assert not pdf_writer.chart_scales(fitted, fitting)  # drawn at its height, it fits as it is
     pages = pdf_pages(pdf_writer.write(fitted))
     assert "Biểu đồ 1. Doanh thu" in pages[0]
     assert not checked(fitted, tmp_path)
+    # Writing fits the chart as it lays the pages out: the same file, the same heights.
+    data, _, found = pdf_writer.write_fitted(document, fitting)
+    assert found == scales and data == pdf_writer.write(fitted)
 
 
-def test_build_draws_the_charts_at_the_height_their_page_has_room_for() -> None:
+def test_a_brief_prints_its_charts_at_the_height_their_page_has_room_for() -> None:
     seed = briefgen.load(FIXTURES / "national-2019-2025.json")
     brief = briefgen.build(seed, "04", 2021)  # Cao Bằng: its second chart did not fit
-    assert any(chart.spec.height_mm < 65 for chart in brief.charts())
-    assert not pdf_writer.chart_scales(brief, {})
+    assert all(chart.spec.height_mm >= 65 for chart in brief.charts())  # as the template says
+    fitted = brief.fitted()
+    assert any(chart.spec.height_mm < 65 for chart in fitted.charts())
+    assert not pdf_writer.chart_scales(fitted, chart_fitting(fitted))
+    assert brief.dump() == fitted.dump() != m.dump(brief)
+    assert brief.to_bytes("pdf") == pdf_writer.write(fitted)
+    docx = read_docx(io.BytesIO(brief.to_bytes("docx")))
+    heights = sorted(shape.height for shape in docx.inline_shapes)
+    wanted = sorted(Mm(c.spec.height_mm) for c in fitted.charts())
+    assert heights == pytest.approx(wanted, abs=Mm(0.1))
+
+
+GROWN = ("01", 2020, "en")
+"""Hà Nội 2020 in English: its third chart cannot be made short enough for page 2."""
+
+
+def test_the_pdf_is_the_same_whichever_format_is_written_first() -> None:
+    """Writing the PDF fits the charts on the way; writing the DOCX first plans the
+    pages without writing them: both find the same heights."""
+    seed = briefgen.load(FIXTURES / "national-2019-2025.json")
+    for case in (("04", 2021, "official"), GROWN):
+        pdf_first = briefgen.build(seed, *case)
+        docx_first = briefgen.build(seed, *case)
+        docx = docx_first.to_bytes("docx")
+        assert pdf_first.to_bytes("pdf") == docx_first.to_bytes("pdf")
+        assert pdf_first.to_bytes("docx") == docx
+        assert pdf_first.fitted() == docx_first.fitted()
+
+
+def test_charts_above_one_that_cannot_be_made_short_enough_are_drawn_taller() -> None:
+    seed = briefgen.load(FIXTURES / "national-2019-2025.json")
+    brief = briefgen.build(seed, *GROWN)
+    before = {c.caption: c.spec.height_mm for c in brief.charts()}
+    after = {c.caption: c.spec.height_mm for c in brief.fitted().charts()}
+    assert any(after[caption] > height for caption, height in before.items())
 
 
 # --------------------------------------------------------------------------- hostile input

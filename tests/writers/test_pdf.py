@@ -518,7 +518,7 @@ def test_an_undrawn_chart_is_refused(sample_document: m.Document) -> None:
 
 
 def test_an_unreadable_chart_picture_is_refused(sample_document: m.Document) -> None:
-    broken = m.ChartImage(png=b"not a png", dpi=200, width_mm=150, height_mm=70)
+    broken = m.ChartImage(raster=b"not a png", dpi=200, width_mm=150, height_mm=70)
     blocks = tuple(
         replace(b, image=broken) if isinstance(b, m.Chart) else b for b in sample_document.blocks
     )
