@@ -19,14 +19,14 @@ import dataclasses
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from briefgen.data import layout, provinces
+from briefgen.data import layout
 from briefgen.data.cells import MAX_CELL_TEXT
 from briefgen.data.dataset import Dataset
 from briefgen.data.indicators import Indicator, builtin
@@ -89,7 +89,7 @@ def to_data(dataset: Dataset) -> dict[str, Any]:
     declared = declared_indicators(dataset)
     if declared:
         data["indicators"] = declared
-    denominators = declared_denominators(dataset.records)
+    denominators = declared_denominators(dataset)
     if denominators:
         data["denominators"] = denominators
     data["records"] = [
@@ -117,16 +117,12 @@ def declared_indicators(dataset: Dataset) -> dict[str, dict[str, Any]]:
     return declared
 
 
-def declared_denominators(records: Iterable[Record]) -> dict[str, dict[int, int]]:
-    """Rankings out of another number of units than the year's rule, as declared."""
+def declared_denominators(dataset: Dataset) -> dict[str, dict[int, int]]:
+    """Rankings out of another number of units than the year's rule, as the data file
+    declares them (:meth:`Dataset.other_denominators`): indicator id → {edition: units}."""
     found: dict[str, dict[int, int]] = {}
-    for record in records:
-        for indicator_id, observation in record.observations.items():
-            if observation.of is None:
-                continue
-            edition = observation.edition or record.year
-            if observation.of != provinces.denominator(edition):
-                found.setdefault(indicator_id, {})[edition] = observation.of
+    for (indicator_id, edition), count in sorted(dataset.other_denominators().items()):
+        found.setdefault(indicator_id, {})[edition] = count
     return found
 
 
@@ -150,7 +146,7 @@ def to_sheets(dataset: Dataset) -> list[Sheet]:
     if dataset.title:
         sheets["settings"].rows.append([layout.SETTINGS["title"], dataset.title])
     _fill_indicators(sheets["indicators"], declared_indicators(dataset))
-    for indicator_id, by_year in declared_denominators(records).items():
+    for indicator_id, by_year in declared_denominators(dataset).items():
         for year, count in sorted(by_year.items()):
             sheets["denominators"].rows.append([indicator_id, year, count])
     sheets["figures"] = figures_grid(dataset, records)

@@ -19,6 +19,8 @@ figure and no text (a brief with nothing to report).
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -29,7 +31,13 @@ from briefgen.data import derive, provinces
 from briefgen.data.dataset import Dataset, Entry
 from briefgen.data.indicators import Catalogue, builtin
 from briefgen.data.records import Observation, Record
-from briefgen.errors import BriefgenError, DataError, Location, UnknownProvinceError
+from briefgen.errors import (
+    BriefgenError,
+    DataError,
+    Location,
+    UnknownProvinceError,
+    field_path,
+)
 
 TOLERANCE_PP = 0.5
 """How far (percentage points) a reported growth or attainment may stray from ours."""
@@ -62,8 +70,9 @@ class Problem:
 class Report:
     """Every problem of a data source: what ``briefgen.validate`` returns.
 
-    ``dataset``: the records that passed (``None`` when the source could not
-    be read at all).  ``problems``: errors and warnings in the order found,
+    ``dataset``: the records without errors (``None`` when the source could not
+    be read at all); a record an error names is left out of it, even when the
+    error only cost one of its cells.  ``problems``: errors and warnings in the order found,
     each with its place (file, line or sheet and cell, record, field).
     """
 
@@ -113,6 +122,8 @@ class _Checker:
         self.problems: list[Problem] = []
         self.catalogue: Catalogue = builtin()
         self.denominators: dict[tuple[str, int], int] = {}
+        self.noun = "data" if file.startswith("<") else "file"
+        """What messages call the source: a file, or data given from Python ("<data>")."""
 
     def at(
         self, path: Sequence[str | int], record: str | None = None, field: str | None = None
@@ -139,7 +150,7 @@ class _Checker:
             data = {"records": data}
         if not isinstance(data, Mapping):
             self.error(
-                "the file must hold a mapping with 'records:' or a list of records",
+                f"the {self.noun} must hold a mapping with 'records:' or a list of records",
                 Location(file=self.file, row=1),
             )
             return []
@@ -163,7 +174,9 @@ class _Checker:
                     "fill in the province and year of each row (docs/data.md)",
                 )
             else:
-                self.error("no records: the file needs a non-empty list under 'records:'", where)
+                self.error(
+                    f"no records: the {self.noun} needs a non-empty list under 'records:'", where
+                )
             return []
         entries: list[Entry] = []
         seen: dict[tuple[str, int], int] = {}
@@ -234,7 +247,7 @@ class _Checker:
         base: list[str | int] = ["records", index]
         label = f"record {index + 1}"
         if isinstance(item, Mapping) and item.get("province") and item.get("year"):
-            label = f"record {index + 1} ({_short(item['province'])} {_short(item['year'])})"
+            label = record_label(index, item["province"], item["year"])
         if not isinstance(item, Mapping):
             self.error("a record must be a mapping of fields", self.at(base, label))
             raise _Problems
@@ -289,7 +302,7 @@ class _Checker:
                         self.at(
                             [*base, "targets", position, "indicator"],
                             label,
-                            f"targets.{position}.indicator",
+                            field_path(("targets", position, "indicator")),
                         ),
                     )
                 except DataError as error:
@@ -309,8 +322,8 @@ class _Checker:
     ) -> None:
         for detail in error.errors():
             loc = [p for p in detail["loc"] if not str(p).startswith("function-")]
-            field = ".".join(str(p) for p in [*([prefix] if prefix else []), *loc]) or None
-            self.error(_message(detail), self.at(path + loc, label, field))
+            field = field_path([*([prefix] if prefix else []), *loc]) or None
+            self.error(plain_message(detail), self.at(path + loc, label, field))
 
     def _observation(
         self, year: int, indicator_id: str, obs: Observation, base: list[str | int], label: str
@@ -393,18 +406,81 @@ def _says_nothing(record: Record) -> bool:
     return not figures and not any(texts) and not record.local_reports
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    kind = error.get("type", "")
+_PLAIN: dict[str, str] = {
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number, not NaN or infinity",
+    "string_type": "must be text",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "date_type": "must be a date such as 2022-01-07",
+    "date_parsing": "must be a date such as 2022-01-07: {error}",
+    "date_from_datetime_parsing": "must be a date such as 2022-01-07: {error}",
+    "date_from_datetime_inexact": "must be a date without a time of day, such as 2022-01-07",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping of fields",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "string_too_long": "is too long: at most {max_length} characters",
+    "too_long": "has too many items: at most {max_length}",
+    "literal_error": "must be one of: {expected}",
+}
+"""pydantic's error types → what a person filling in a data file reads (``{ge}`` and
+the like come from the error's context)."""
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error detail in plain words, with the value that was given:
+    "must be at least 1 (got 0)" for pydantic's "Input should be greater than or equal
+    to 1"."""
+    kind = str(error.get("type", ""))
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "missing":
         return "required field is missing"
-    text = str(error.get("msg", "invalid value"))
-    text = text.removeprefix("Value error, ")
+    context = {k: _context_value(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        text = _PLAIN[kind].format(**context)
+    except (KeyError, IndexError, ValueError):
+        text = str(error.get("msg", "invalid value"))
+        text = text.removeprefix("Value error, ").replace("Input should be", "must be", 1)
     value = error.get("input")
     if not isinstance(value, (Mapping, list)):
         text += f" (got {_short(value, repr)})"
     return text
+
+
+def _context_value(value: Any) -> str:
+    """A bound of a pydantic error for a message: 1, 100, 1e+15."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def record_label(index: int, province: Any, year: Any) -> str:
+    """How messages name the record at ``index``: "record 4 (Ninh Bình 2024)".
+
+    The province's official name when it resolves in ``year``, else the name as
+    written ("record 4 (Atlantis 2024)"), so a reader finds the record they mean.
+    """
+    return f"record {index + 1} ({record_name(province, year)})"
+
+
+def record_name(province: Any, year: Any) -> str:
+    """ "Ninh Bình 2024" for a record of ``province`` (any spelling) in ``year``."""
+    name = _short(province)
+    if isinstance(province, str) and isinstance(year, int) and not isinstance(year, bool):
+        with contextlib.suppress(BriefgenError, ValueError):  # unknown: shown as written
+            name = provinces.resolve(province, year=year).name
+    return f"{name} {_short(year)}"
 
 
 def _short(value: Any, show: Any = str, limit: int = 60) -> str:
@@ -465,7 +541,7 @@ def check(data: Any, line_of: Any, file: str, digest: str = "") -> tuple[Dataset
     _growth_warnings(entries, checker.catalogue, checker.problems)
     title = ""
     if isinstance(data, Mapping):
-        title = str(data.get("title") or "")
+        title = unicodedata.normalize("NFC", str(data.get("title") or "")).strip()
     dataset = Dataset(
         tuple(entries), checker.catalogue, title, file, digest, dict(checker.denominators)
     )

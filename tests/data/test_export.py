@@ -29,9 +29,12 @@ TARGETS = ("book.xlsx", "folder", "data.yaml", "data.json")
 
 
 def _same(loaded: Dataset, original: Dataset) -> None:
-    assert loaded.records == original.records
+    """The equality docs/data.md promises: Dataset compares content, not where it was read."""
+    assert loaded == original
+    assert loaded.records == original.records  # what == compares, said part by part
     assert dict(loaded.catalogue) == dict(original.catalogue)
     assert loaded.title == original.title
+    assert loaded.other_denominators() == original.other_denominators()
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.name)
