@@ -152,16 +152,23 @@ def test_a_chart_every_brief_shows_is_drawn_once_for_the_batch(
     )
     dataset = briefgen.load(data_file)
     briefs = len(dataset.units(2022))
-    temp = Path(tempfile.gettempdir())
-    before = set(temp.glob("briefgen-charts-*"))
+    out = tmp_path / "out"
+    caches: set[Path] = set()
+
+    def progress(done: int, total: int, result: object) -> None:
+        caches.update(out.glob(".briefgen-scratch-*"))  # this batch's own, in its folder
+
     report = render_batch(
-        dataset, 2022, template=template, out_dir=tmp_path / "out", formats=("pdf",), workers=2
-    )
+        dataset, 2022, template=template, out_dir=out, formats=("pdf",), workers=2,
+        progress=progress,
+    )  # fmt: skip
     assert report.ok
     assert report.charts_drawn + report.charts_reused == briefs
     # Each of the two workers may draw it once before the other's copy is on disk.
     assert report.charts_drawn <= 2
-    assert set(temp.glob("briefgen-charts-*")) == before  # the cache is removed
+    (cache,) = caches
+    assert not cache.exists()  # the cache is removed with the batch
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 
 def test_two_batches_of_the_same_input_give_identical_manifests(
@@ -291,9 +298,14 @@ def test_killed_batch_leaves_no_partial_file_and_skip_existing_completes_it(
     assert 3 <= len(done_before) < 48, "the batch should be killed half-way"
     # No brief is ever half-written.  Files are written unnamed (O_TMPFILE) and get a
     # hidden temporary name only for the instant before their rename: a kill in that
-    # instant may leave one, which the next batch clears.
+    # instant may leave one, which the next batch clears, as it clears the killed batch's
+    # chart cache and takes over its (now unlocked) lock file.  Nothing is left elsewhere.
     hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert all(name.endswith(".part") for name in hidden), hidden
+    assert all(
+        name.endswith(".part") or name.startswith(".briefgen-scratch-") or name == ".briefgen.lock"
+        for name in hidden
+    ), hidden
+    assert any(name.startswith(".briefgen-scratch-") for name in hidden), "its chart cache"
     for path in out.glob("*.pdf"):
         assert len(PdfReader(path).pages) >= 1  # every file that exists is whole
     for path in out.glob("*.docx"):

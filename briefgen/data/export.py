@@ -33,8 +33,8 @@ from briefgen.data.indicators import Indicator, builtin
 from briefgen.data.layout import SheetKind
 from briefgen.data.records import Observation, Person, Record
 from briefgen.data.tabular import grid_column, grid_label
-from briefgen.errors import Location, OutputError
-from briefgen.files import write_atomic
+from briefgen.errors import Location, OutputError, UsageError
+from briefgen.files import check_file, check_folder, write_atomic
 
 FORMATS = (".xlsx", ".yaml", ".yml", ".json")
 """File suffixes :func:`export` writes; any other path is a folder of CSV files."""
@@ -53,8 +53,25 @@ class Sheet:
     """For the figures grid: the indicator of each column (None for key columns)."""
 
 
+def check_target(to: Path) -> None:
+    """Refuse, before any work, a place ``export`` cannot write (a :class:`UsageError`):
+    an unknown suffix, a folder at a file's name, a file at a folder's name or above it."""
+    suffix = to.suffix.lower()
+    if suffix in FORMATS:
+        check_file(to)
+    elif suffix and not to.is_dir():
+        raise UsageError(
+            f"cannot export to '{suffix}' files",
+            Location(file=str(to)),
+            f"use one of: {', '.join(FORMATS)}, or a folder (a path without a suffix)",
+        )
+    else:
+        check_folder(to)
+
+
 def export(dataset: Dataset, to: Path) -> Path:
     """Write ``dataset`` to ``to``: .xlsx, .yaml/.yml, .json, or else a folder of CSV files."""
+    check_target(to)
     suffix = to.suffix.lower()
     if suffix in (".yaml", ".yml"):
         text = yaml.safe_dump(to_data(dataset), allow_unicode=True, sort_keys=False, width=100)
@@ -65,14 +82,6 @@ def export(dataset: Dataset, to: Path) -> Path:
     sheets = to_sheets(dataset)
     if suffix == ".xlsx":
         return write_atomic(to, workbook_bytes(sheets, str(to)))
-    if suffix:
-        raise OutputError(
-            f"cannot export to '{suffix}' files",
-            Location(file=str(to)),
-            f"use one of: {', '.join(FORMATS)}, or a folder (a path without a suffix)",
-        )
-    if to.exists() and not to.is_dir():
-        raise OutputError("is a file, not a folder", Location(file=str(to)))
     for sheet in sheets:
         write_atomic(to / f"{sheet.kind.id}.csv", csv_bytes(sheet))
     return to

@@ -153,6 +153,38 @@ def _too_deep_line(text: str) -> int | None:
     return None
 
 
+READABLE = (
+    "a file or folder path, a DataFrame, a dict of DataFrames, or the data of a YAML file "
+    "as a dict (or a list of records)"
+)
+"""What :func:`load` reads, for messages."""
+
+
+def readable(source: object) -> bool:
+    """Whether ``source`` is of a kind :func:`load` reads (:data:`READABLE`)."""
+    return isinstance(source, (str, Path)) or tabular.is_frame(source) or is_python_data(source)
+
+
+def _in_memory(
+    source: Any, sheet: str | None, locale: str | None
+) -> tuple[Parsed, str, str] | None:
+    """Parse a DataFrame, a dict of DataFrames or data from Python (``None`` for a path)."""
+    if tabular.is_frame(source):
+        return tabular.read_frame(source, locale=locale), tabular.FRAME_FILE, ""
+    if isinstance(source, Mapping) and any(tabular.is_frame(v) for v in source.values()):
+        if not workbook.is_frames(source):
+            raise UsageError(
+                "a dict mixes DataFrames and other values",
+                Location(file=workbook.FRAMES_FILE),
+                "give a dict of DataFrames keyed by sheet (the workbook layout), or the data "
+                "of a YAML file: {'records': [...]} without DataFrames",
+            )
+        return workbook.read_frames(source, locale=locale), workbook.FRAMES_FILE, ""
+    if is_python_data(source):
+        return _python_data(source, sheet, locale), PYTHON_FILE, ""
+    return None
+
+
 PYTHON_FILE = "<data>"
 """What messages name as the file of data given from Python (``load({"records": [...]})``)."""
 
@@ -161,12 +193,12 @@ def is_python_data(source: object) -> bool:
     """Whether ``source`` is data as a YAML file holds it, given from Python: a mapping
     (``{"records": [...], "indicators": {...}}``) or a list of records.
 
-    A mapping whose values are all DataFrames is the workbook layout instead
-    (:func:`workbook.is_frames`); one that mixes DataFrames with other values
-    is neither, and :func:`load` refuses it.
+    :func:`load` reads a mapping holding DataFrames as the workbook layout
+    instead (:func:`workbook.is_frames`), and refuses one that mixes DataFrames
+    with other values.
     """
     if isinstance(source, Mapping):
-        return not any(tabular.is_frame(value) for value in source.values())
+        return True  # one that holds DataFrames is refused where it is read
     return isinstance(source, (list, tuple))
 
 
@@ -220,24 +252,11 @@ def _parse(
     Raises :class:`DataError` when the file cannot be read or parsed, and
     :class:`UsageError` for options that do not apply to it.
     """
-    if tabular.is_frame(source):
-        return tabular.read_frame(source, locale=locale), tabular.FRAME_FILE, ""
-    if isinstance(source, Mapping) and any(tabular.is_frame(v) for v in source.values()):
-        if not workbook.is_frames(source):
-            raise UsageError(
-                "a dict mixes DataFrames and other values",
-                Location(file=workbook.FRAMES_FILE),
-                "give a dict of DataFrames keyed by sheet (the workbook layout), or the data "
-                "of a YAML file: {'records': [...]} without DataFrames",
-            )
-        return workbook.read_frames(source, locale=locale), workbook.FRAMES_FILE, ""
-    if is_python_data(source):
-        return _python_data(source, sheet, locale), PYTHON_FILE, ""
+    in_memory = _in_memory(source, sheet, locale)
+    if in_memory is not None:
+        return in_memory
     if not isinstance(source, (str, Path)):
-        raise UsageError(
-            "load() needs a file or folder path, a DataFrame, a dict of DataFrames, or "
-            f"the data of a YAML file as a dict (or list of records), not {type(source).__name__}"
-        )
+        raise UsageError(f"load() needs {READABLE}, not {type(source).__name__}")
     file_path = Path(source)
     file = str(source)
     suffix = file_path.suffix.lower()
