@@ -170,7 +170,7 @@ def refuse_replacing_signed(folder: Path, names: Iterable[str]) -> None:
     """Refuse a batch that would write over signed PDFs: one that does not skip existing
     files replaces each file at its ``names`` in ``folder``, and a signed PDF replaced
     loses its signatures.  The :class:`UsageError` says how many and what to do."""
-    signed = [name for name in names if _signed_file(folder, name)]
+    signed = sorted(name for name in names if _signed_file(folder, name))
     if not signed:
         return
     more = f" and {len(signed) - 1} more" if len(signed) > 1 else ""

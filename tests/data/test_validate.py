@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import briefgen
 from briefgen.cli import main
 from briefgen.data.load import validate
 
@@ -419,3 +420,80 @@ def test_a_new_workbook_not_filled_in_warns_for_each_record(tmp_path: Path) -> N
         ("Báo cáo", "A3", "the record has no figures or text, so its brief would report nothing"),
         ("Báo cáo", "A4", "the record has no figures or text, so its brief would report nothing"),
     ]
+
+
+# --------------------------------------------------------------------------- what a person reads
+
+
+def test_positions_in_a_field_count_from_one_as_a_person_counts(tmp_path: Path) -> None:
+    targets = "targets:\n" + "".join(
+        f"  - {{indicator: phone_subscribers, value: {v}}}\n" for v in ("1", "2", "3", "abc")
+    )
+    path = _write(tmp_path, HEAD + _record(extra=targets + "highlights: [a, '']"))
+    _, problems = validate(path)
+    fields = {(p.where.field, p.where.row): p.message for p in problems}
+    # the fourth target is on line 8 of the file (line 1 is 'records:')
+    assert fields[("targets.4.value", 8)] == "must be a number (got 'abc')"
+    with pytest.raises(briefgen.DataError, match=r"field 'targets\.4\.value': must be a number"):
+        briefgen.load(path)
+
+
+@pytest.mark.parametrize(
+    ("observations", "extra", "message"),
+    [
+        ("dti: {rank: 0, of: 63}", "", "must be at least 1 (got 0)"),
+        ("dti: {rank: 10001}", "", "must be at most 10000 (got 10001)"),
+        ("postal_revenue: {value: .nan}", "", "must be a finite number, not NaN or infinity"),
+        ("postal_revenue: {value: [1]}", "", "must be a number"),
+        ("", "report: {copies: 2.5}", "must be a whole number (got 2.5)"),
+        ("", "report: {date: 2022-13-45}", "must be a date such as 2022-01-07"),
+        ("", "report: {number: 5}", "must be text (got 5)"),
+        ("", "highlights: abc", "must be a list (got 'abc')"),
+        ("", "leaders: [5]", "must be a mapping of fields (got 5)"),
+    ],
+)
+def test_pydantics_messages_are_said_in_plain_english(
+    tmp_path: Path, observations: str, extra: str, message: str
+) -> None:
+    _, problems = validate(_write(tmp_path, HEAD + _record(observations, extra)))
+    (problem,) = problems
+    assert problem.message.startswith(message), problem.message
+    assert "Input should" not in problem.message and "valid" not in problem.message
+
+
+def test_a_record_is_named_by_its_official_name_when_the_province_resolves(
+    tmp_path: Path,
+) -> None:
+    text = (
+        HEAD
+        + _record("dti: {rank: 0}", province="Nam Dinh", year="2021")
+        + _record("dti: {rank: 0}", province="Nam Dihn", year="2021")
+    )
+    _, problems = validate(_write(tmp_path, text))
+    assert [p.where.record for p in problems] == [
+        "record 1 (Nam Định 2021)",  # as written: "Nam Dinh"
+        "record 2 (Nam Dihn 2021)",  # no such province: as written
+        "record 2 (Nam Dihn 2021)",
+    ]
+
+
+def test_the_summary_counts_only_records_without_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table cell that cannot be read leaves its record in the data, but the record has an
+    error: it is not counted valid, nor is it in the report's dataset."""
+    path = tmp_path / "figures.csv"
+    path.write_text(
+        "province,year,indicator,value\n"
+        "Nam Dinh,2021,postal_revenue,abc\n"
+        "Nam Dinh,2021,phone_subscribers,1850000\n"
+        "Thanh Hóa,2020,sector_revenue,3630\n",
+        "utf-8",
+    )
+    assert main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "record 1 (Nam Định 2021), field 'observations.postal_revenue.value'" in captured.out
+    assert captured.err.strip() == f"{path}: 1 error(s), 0 warning(s); 1 valid record(s)"
+    report = briefgen.validate(path)
+    assert report.dataset is not None
+    assert [(e.unit.name, e.record.year) for e in report.dataset.entries] == [("Thanh Hóa", 2020)]
