@@ -260,23 +260,7 @@ class _Checker:
         except ValidationError as error:
             self._pydantic(error, base, label)
         year = record.year if record else fields.get("year")
-        observations: dict[str, Observation] = {}
-        if not isinstance(raw_observations, Mapping):
-            self.error(
-                "'observations' must map indicator ids to figures",
-                self.at([*base, "observations"], label, "observations"),
-            )
-        else:
-            for indicator_id, raw in raw_observations.items():
-                path = [*base, "observations", str(indicator_id)]
-                try:
-                    observation = Observation.model_validate(raw)
-                except ValidationError as error:
-                    self._pydantic(error, path, label, f"observations.{indicator_id}")
-                    continue
-                if isinstance(year, int):
-                    self._observation(year, str(indicator_id), observation, base, label)
-                observations[str(indicator_id)] = observation
+        observations = self._observations(raw_observations, year, base, label)
         if record is None:
             raise _Problems
         record = record.model_copy(update={"observations": observations})
@@ -294,19 +278,7 @@ class _Checker:
                 Problem("error", located.message, located.where, located.hint, located)
             )
             raise _Problems from None
-        for position, target in enumerate(record.targets):
-            if target.indicator is not None and target.indicator not in self.catalogue:
-                try:
-                    self.catalogue.require(
-                        target.indicator,
-                        self.at(
-                            [*base, "targets", position, "indicator"],
-                            label,
-                            field_path(("targets", position, "indicator")),
-                        ),
-                    )
-                except DataError as error:
-                    self.absorb(error)
+        self._targets(record, base, label)
         if any(p.severity == "error" for p in self.problems[before:]):
             raise _Problems
         if _says_nothing(record):
@@ -316,6 +288,43 @@ class _Checker:
                 "fill in its figures, highlights or targets, or leave the record out",
             )
         return Entry(record, unit, where)
+
+    def _observations(
+        self, raw_observations: Any, year: Any, base: list[str | int], label: str
+    ) -> dict[str, Observation]:
+        """The record's observations that are well formed, each checked against the
+        catalogue when the record's year is known."""
+        observations: dict[str, Observation] = {}
+        if not isinstance(raw_observations, Mapping):
+            self.error(
+                "'observations' must map indicator ids to figures",
+                self.at([*base, "observations"], label, "observations"),
+            )
+            return observations
+        for indicator_id, raw in raw_observations.items():
+            path = [*base, "observations", str(indicator_id)]
+            try:
+                observation = Observation.model_validate(raw)
+            except ValidationError as error:
+                self._pydantic(error, path, label, f"observations.{indicator_id}")
+                continue
+            if isinstance(year, int):
+                self._observation(year, str(indicator_id), observation, base, label)
+            observations[str(indicator_id)] = observation
+        return observations
+
+    def _targets(self, record: Record, base: list[str | int], label: str) -> None:
+        """Each target's indicator must be in the catalogue."""
+        for position, target in enumerate(record.targets):
+            if target.indicator is None or target.indicator in self.catalogue:
+                continue
+            path = ("targets", position, "indicator")
+            try:
+                self.catalogue.require(
+                    target.indicator, self.at([*base, *path], label, field_path(path))
+                )
+            except DataError as error:
+                self.absorb(error)
 
     def _pydantic(
         self, error: ValidationError, path: list[str | int], label: str, prefix: str = ""
