@@ -5,6 +5,7 @@
 >>> brief = briefgen.build(data, province="Nam Định", year=2021)
 >>> brief.save("out/nam-dinh-2021.pdf")
 >>> report = briefgen.render_batch(data, year=2021, out_dir="briefs")
+>>> report = briefgen.render_batch("fixtures/seed-reports.yaml", year=2021)  # or a path
 >>> signer = briefgen.Signer.from_config("signing.yaml")    # PIN from $BRIEFGEN_SIGN_PIN
 >>> brief.save("out/nam-dinh-2021.pdf", sign=signer, archival="2b")
 >>> outbox = briefgen.compose_messages("briefs", "recipients.csv", mail_from="Sở … <a@b.vn>")
@@ -34,7 +35,7 @@ from briefgen.errors import (
 
 if TYPE_CHECKING:
     from briefgen.api import build, export, load, new_workbook, validate
-    from briefgen.batch import BatchReport, render_batch
+    from briefgen.batch import BatchReport, ProvinceResult, render_batch
     from briefgen.data.dataset import Dataset
     from briefgen.data.validate import Report
     from briefgen.delivery.compose import ComposeReport, compose_messages
@@ -55,6 +56,7 @@ _PUBLIC = {
     "Report": "briefgen.data.validate",
     "render_batch": "briefgen.batch",
     "BatchReport": "briefgen.batch",
+    "ProvinceResult": "briefgen.batch",
     "compose_messages": "briefgen.delivery.compose",
     "ComposeReport": "briefgen.delivery.compose",
     "send_messages": "briefgen.delivery.send",
@@ -84,6 +86,7 @@ __all__ = [
     "InputError",
     "Outcome",
     "OutputError",
+    "ProvinceResult",
     "RecordNotFoundError",
     "Report",
     "SendReport",

@@ -61,11 +61,15 @@ def validate(
 def export(dataset: Dataset | str | Path | Any, to: str | Path) -> Path:
     """Write a dataset (or what :func:`load` reads) as .xlsx, .yaml, .json or a CSV folder.
 
-    Loading the written file gives back an equal dataset.  A folder path (or
-    a path without a suffix) gets one CSV file per sheet of the workbook layout.
+    Loading the written file gives back an equal dataset (``==``).  A folder
+    path (or a path without a suffix) gets one CSV file per sheet of the
+    workbook layout.  A place that cannot be written (an unknown suffix, a
+    folder or a file in the way) is a :class:`UsageError` before anything is read.
     """
+    from briefgen.data.export import check_target
     from briefgen.data.export import export as _export
 
+    check_target(Path(to))
     data = dataset if isinstance(dataset, Dataset) else _load_file(dataset)
     return _export(data, Path(to))
 
@@ -83,6 +87,17 @@ def new_workbook(
     return _new_workbook(Path(path), year=year, provinces=provinces)
 
 
+def _not_a_dataset(value: Any) -> str:
+    """Why build() refuses ``value``, and what to write instead."""
+    if isinstance(value, (str, Path)):
+        return (
+            f"build() needs a Dataset, not the path '{value}': load it once with "
+            f"data = briefgen.load({str(value)!r}) and pass data to every build() (reading "
+            "and checking the file again for each brief would be slow)"
+        )
+    return f"build() needs a Dataset from briefgen.load(), not {type(value).__name__}"
+
+
 def build(
     dataset: Dataset,
     province: str,
@@ -93,6 +108,8 @@ def build(
 ) -> Document:
     """Render the brief of ``province`` in ``year`` with ``template``.
 
+    ``dataset`` comes from :func:`load`: load the data once and build every
+    brief from it (a path is refused rather than read again for each brief).
     ``province`` may be any spelling or the code ("Thanh Hoá", "38").
     ``template`` is a built-in name, a template folder, or a loaded template.
     ``draft``: mark every page "DỰ THẢO"; a draft cannot be signed.
@@ -100,9 +117,7 @@ def build(
     the brief fits their heights to its pages (:meth:`Document.fitted`).
     """
     if not isinstance(dataset, Dataset):
-        raise UsageError(
-            f"build() needs a Dataset from briefgen.load(), not {type(dataset).__name__}"
-        )
+        raise UsageError(_not_a_dataset(dataset))
     if isinstance(year, bool) or not isinstance(year, int):
         raise UsageError(f"year must be an integer, not {year!r}")
     loaded = template if isinstance(template, Template) else load_template(template)

@@ -3,15 +3,21 @@
 The main job of briefgen: one call writes a brief per province and format
 into one folder, with a ``manifest.json`` saying what was made from what.
 
-- One province failing never stops the others; its reason is reported.
+- One province failing never stops the others; its reason is reported.  A
+  province is all or nothing: its files are made in memory, then written
+  together (:func:`files.write_all`), so a format that fails leaves no other
+  format of it behind.
 - Workers write their own files atomically (:func:`files.write_atomic`), so no
   half-written brief is ever left, and only small results cross process
-  boundaries.  A batch owns its output folder while it runs: it first clears
-  temporary files an interrupted run left there.
+  boundaries.  A batch owns its output folder while it runs: it holds a lock
+  on it (a second batch into the same folder is refused at once), and first
+  clears what an interrupted run left there.
 - Each worker process unpickles the dataset once (cached by its digest) and
   keeps templates, fonts and the DOCX base document in its own caches.
-- Charts are shared by the workers through a temporary folder for the batch,
-  so a chart several briefs show is drawn once (:func:`charts.use_disk_cache`).
+- Charts are shared by the workers through a hidden working folder of the
+  batch inside its output folder, so a chart several briefs show is drawn
+  once (:func:`charts.use_disk_cache`); a batch killed before removing it
+  leaves it for the next batch there to clear (:func:`files.remove_stale`).
 - Finishing (:mod:`briefgen.finish`): workers make drafts, empty signature
   fields and PDF/A; signing happens in the calling process only, as results
   come in, so keys, tokens and PINs never reach a worker (nor a remote one).
@@ -22,7 +28,9 @@ into one folder, with a ``manifest.json`` saying what was made from what.
   interrupted run can be completed; its ``complete`` is true only when every
   province was rendered.  A signed PDF is never replaced by an unsigned
   render: it is kept when it is the earlier run's file with signatures added,
-  else its province fails saying so (:mod:`briefgen.manifest`).
+  else its province fails saying so (:mod:`briefgen.manifest`).  Without
+  ``skip_existing``, a batch that would write over signed PDFs is refused
+  before any work; ``replace_signed`` replaces them.
 - Every province and format gets a name of its own: a pattern that gives two
   briefs one name is refused before any work.  A symbolic link at an output
   name is replaced by the brief, never written through.
@@ -45,7 +53,6 @@ import shutil
 import signal
 import string
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -59,7 +66,16 @@ from typing import TYPE_CHECKING, Any
 from briefgen import __version__, writers
 from briefgen.data.dataset import Dataset
 from briefgen.errors import BriefgenError, UsageError
-from briefgen.files import inside, make_folder, read_regular, remove_stale, write_atomic
+from briefgen.files import (
+    inside,
+    lock_folder,
+    make_folder,
+    read_regular,
+    remove_stale,
+    scratch_folder,
+    write_all,
+    write_atomic,
+)
 from briefgen.text import slugify
 
 if TYPE_CHECKING:
@@ -156,6 +172,32 @@ class _Finishing:
 
 
 @dataclass(frozen=True)
+class ProvinceResult:
+    """What a batch did for one province: ``progress`` gets one as each province ends.
+
+    ``written``: its files (:class:`Written`), rendered now or kept from an
+    earlier run (``skipped``).  ``failure``: why its brief could not be made, on
+    one line (``None`` when it was made).  A province is all or nothing: when
+    it fails, this run left no file of it, and ``written`` holds only the files
+    of an earlier run that were kept (they stay, and the manifest lists them).
+    """
+
+    code: str
+    province: str
+    written: tuple[Written, ...] = ()
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the province's brief was made."""
+        return self.failure is None
+
+
+Progress = Callable[[int, int, ProvinceResult], None]
+"""Called after each province: (done, total, result)."""
+
+
+@dataclass(frozen=True)
 class _Job:
     code: str
     province: str
@@ -171,25 +213,39 @@ class _Job:
     keep: tuple[tuple[str, str, int, bool], ...] = ()
     """(format, sha256, bytes, signed) of files an earlier run made that may be kept."""
     skip_existing: bool = False
+    replace_signed: bool = False
+    """A signed PDF ``skip_existing`` cannot keep is rendered again (else the province fails)."""
     chart_cache: str | None = None
     """The batch's chart folder, shared by its workers."""
     finishing: _Finishing = _Finishing()
 
+    def name(self, fmt: str) -> str:
+        """The output name of this province's brief in ``fmt``."""
+        return file_name(
+            self.pattern,
+            code=self.code,
+            name=self.province,
+            year=self.year,
+            template=self.template_name,
+            ext=fmt,
+        )
+
 
 @dataclass(frozen=True)
 class _Result:
+    """A province's :class:`ProvinceResult`, with what only the batch needs."""
+
     code: str
     province: str
     written: tuple[Written, ...] = ()
     failure: str | None = None
     charts: tuple[int, int] = (0, 0)
     """Charts drawn and reused for this province."""
-    unsigned: tuple[tuple[str, str, bytes], ...] = ()
-    """(format, name, bytes) of PDFs the calling process signs and writes."""
+    pending: tuple[tuple[str, str, bytes], ...] = ()
+    """(format, name, bytes) of files the calling process signs (the PDF) and writes."""
 
-
-Progress = Callable[[int, int, "_Result"], None]
-"""Called after each province: (done, total, result)."""
+    def public(self) -> ProvinceResult:
+        return ProvinceResult(self.code, self.province, self.written, self.failure)
 
 
 PATTERN_FIELDS = ("code", "slug", "name", "year", "template", "ext")
@@ -286,6 +342,13 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _one_line(error: BaseException) -> str:
+    """A province's failure reason: the error's message on one line."""
+    if isinstance(error, BriefgenError):
+        return " | ".join(str(error).splitlines())
+    return f"{type(error).__name__}: {error}"
+
+
 def _run(job: _Job) -> _Result:
     """Render one province in a worker: build once, write every format, never raise."""
     from briefgen import charts
@@ -301,53 +364,67 @@ def _run(job: _Job) -> _Result:
 
 
 def _render(job: _Job) -> _Result:
+    """One province, all or nothing: every file is made in memory before any is written
+    (so a failing format leaves no other behind), and the files are written together
+    (:func:`files.write_all`).  Files kept from an earlier run stay listed either way."""
+    kept: list[Written] = []
+    try:
+        kept, todo, refusal = _existing(job)
+        if refusal is not None:
+            return _Result(job.code, job.province, _ordered(job.formats, kept), refusal)
+        made = _made(job, todo)
+        if job.finishing.signed:  # the calling process signs the PDF, then writes them all
+            return _Result(job.code, job.province, _ordered(job.formats, kept), pending=made)
+        out = Path(job.out_dir)
+        write_all([(inside(out, name), data) for _, name, data in made])
+        fresh = [Written(job.code, job.province, f, n, _sha256(d), len(d)) for f, n, d in made]
+        return _Result(job.code, job.province, _ordered(job.formats, [*kept, *fresh]))
+    except Exception as error:  # one province's failure (or bug) must not stop the batch
+        return _Result(job.code, job.province, _ordered(job.formats, kept), _one_line(error))
+
+
+def _ordered(formats: Sequence[str], written: Iterable[Written]) -> tuple[Written, ...]:
+    """``written`` in the order of the batch's formats."""
+    return tuple(sorted(written, key=lambda item: formats.index(item.format)))
+
+
+def _existing(job: _Job) -> tuple[list[Written], list[tuple[str, str]], str | None]:
+    """What ``skip_existing`` keeps, what is to be rendered ((format, name)), and why the
+    province cannot be rendered (``None`` when it can: see :func:`_kept`)."""
+    kept: list[Written] = []
+    todo: list[tuple[str, str]] = []
+    refusal = None
+    for fmt in job.formats:
+        name = job.name(fmt)
+        found = None
+        if job.skip_existing:
+            data = read_regular(inside(Path(job.out_dir), name), MAX_KEPT_BYTES)
+            found = _kept(job, fmt, name, data) if data is not None else None
+        if isinstance(found, Written):
+            kept.append(found)
+        elif found is not None:
+            refusal = found
+        else:
+            todo.append((fmt, name))
+    return kept, todo, refusal
+
+
+def _made(job: _Job, todo: Sequence[tuple[str, str]]) -> tuple[tuple[str, str, bytes], ...]:
+    """(format, name, bytes) of each file to render, the document built once."""
+    if not todo:
+        return ()
     from briefgen.api import build
 
-    try:
-        dataset = _dataset(job.digest, job.dataset)
-        out = Path(job.out_dir)
-        written: list[Written] = []
-        unsigned: list[tuple[str, str, bytes]] = []
-        finishing = job.finishing
-        document = None
-        for fmt in job.formats:
-            name = file_name(
-                job.pattern,
-                code=job.code,
-                name=job.province,
-                year=job.year,
-                template=job.template_name,
-                ext=fmt,
-            )
-            target = inside(out, name)
-            if job.skip_existing:
-                data = read_regular(target, MAX_KEPT_BYTES)
-                kept = _kept(job, fmt, name, data) if data is not None else None
-                if isinstance(kept, str):
-                    return _Result(job.code, job.province, failure=kept)
-                if kept is not None:
-                    written.append(kept)
-                    continue
-            if document is None:
-                document = build(dataset, job.code, job.year, job.template, draft=finishing.draft)
-            data = _brief_bytes(document, fmt, finishing)
-            if fmt == "pdf" and finishing.signed:
-                unsigned.append((fmt, name, data))
-                continue
-            write_atomic(target, data)
-            written.append(Written(job.code, job.province, fmt, name, _sha256(data), len(data)))
-        return _Result(job.code, job.province, tuple(written), unsigned=tuple(unsigned))
-    except BriefgenError as error:
-        return _Result(job.code, job.province, failure=" | ".join(str(error).splitlines()))
-    except Exception as error:  # one province's bug must not stop the batch
-        return _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
+    dataset = _dataset(job.digest, job.dataset)
+    document = build(dataset, job.code, job.year, job.template, draft=job.finishing.draft)
+    return tuple((fmt, name, _brief_bytes(document, fmt, job.finishing)) for fmt, name in todo)
 
 
 def _kept(job: _Job, fmt: str, name: str, data: bytes) -> Written | str | None:
     """What ``skip_existing`` does with a file already there: keep it (a :class:`Written`),
     render it again (``None``), or leave it and fail the province (the reason): a signed
-    PDF is never replaced by an unsigned render."""
-    from briefgen.manifest import extends, is_signed
+    PDF is never replaced by an unsigned render unless ``replace_signed``."""
+    from briefgen.manifest import REPLACE_SIGNED, extends, is_signed
 
     earlier = {f: (sha, size, signed) for f, sha, size, signed in job.keep}.get(fmt)
     if earlier is not None and _sha256(data) == earlier[0]:
@@ -357,10 +434,12 @@ def _kept(job: _Job, fmt: str, name: str, data: bytes) -> Written | str | None:
     if earlier is not None and extends(data, earlier[0], earlier[1]):
         # The earlier run's file, signed by a tool that did not record it: kept, and recorded.
         return Written(job.code, job.province, fmt, name, _sha256(data), len(data), True, True)
+    if job.replace_signed:
+        return None
     return (
         f"{name} is signed and the manifest does not vouch for it (made from other input, "
         "template or options, or changed since), so it was not replaced by an unsigned render "
-        "(move it out of the folder to render this brief again)"
+        f"(move it out of the folder to render this brief again, or use {REPLACE_SIGNED})"
     )
 
 
@@ -378,25 +457,78 @@ def _brief_bytes(document: Any, fmt: str, finishing: _Finishing) -> bytes:
     )
 
 
-def _sign_results(result: _Result, signer: Signer | None, out: Path) -> _Result:
-    """Sign and write the PDFs a worker returned unsigned; a failure is the province's."""
-    if not result.unsigned or signer is None:
+def _sign_results(
+    result: _Result, signer: Signer | None, out: Path, formats: Sequence[str]
+) -> _Result:
+    """Sign the PDF a worker returned and write the province's files, all or none; a
+    failure is the province's."""
+    if not result.pending or signer is None:
         return result
-    written = list(result.written)
     try:
-        for fmt, name, data in result.unsigned:
-            signed = signer.sign(data, source=name)
-            write_atomic(inside(out, name), signed)
-            item = Written(result.code, result.province, fmt, name, _sha256(signed), len(signed))
-            written.append(replace(item, signed=True))
+        files = [
+            (fmt, name, signer.sign(data, source=name) if fmt == "pdf" else data)
+            for fmt, name, data in result.pending
+        ]
+        write_all([(inside(out, name), data) for _, name, data in files])
     except BriefgenError as error:
-        reason = " | ".join(str(error).splitlines())
-        return _Result(result.code, result.province, failure=reason, charts=result.charts)
-    return replace(result, written=tuple(written), unsigned=())
+        return replace(result, failure=_one_line(error), pending=())
+    fresh = [
+        replace(
+            Written(result.code, result.province, fmt, name, _sha256(data), len(data)),
+            signed=fmt == "pdf",
+        )
+        for fmt, name, data in files
+    ]
+    return replace(result, written=_ordered(formats, [*result.written, *fresh]), pending=())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A batch checked before any work: what to render, from what, and how."""
+
+    dataset: Dataset
+    year: int
+    template: str
+    """What workers load: a built-in name or a folder path."""
+    template_name: str
+    formats: tuple[str, ...]
+    units: tuple[Any, ...]
+    pattern: str
+    finishing: _Finishing
+    stamp: dict[str, Any]
+    """What the manifest says the batch was made from (input, template, version, finishing)."""
+    blob: bytes = field(repr=False)
+    """The pickled dataset every job carries."""
+
+    def names(self, fmt: str) -> list[str]:
+        """The output name of every province's brief in ``fmt``."""
+        return [
+            file_name(
+                self.pattern,
+                code=unit.code,
+                name=unit.name,
+                year=self.year,
+                template=self.template_name,
+                ext=fmt,
+            )
+            for unit in self.units
+        ]
+
+
+@dataclass(frozen=True)
+class _Running:
+    """How a planned batch runs: where its work goes, who hears of it, what it keeps."""
+
+    executor: Executor | None
+    workers: int | None
+    progress: Progress | None
+    signer: Signer | None
+    skip_existing: bool
+    replace_signed: bool
 
 
 def render_batch(
-    dataset: Dataset,
+    dataset: Dataset | str | Path | Any,
     year: int,
     template: str | Path = "official",
     formats: Sequence[str] = ("pdf", "docx"),
@@ -412,120 +544,133 @@ def render_batch(
     archival: Archival = None,
     draft: bool = False,
     sign_fields: bool | float = False,
+    replace_signed: bool = False,
 ) -> BatchReport:
     """Render the brief of every province of ``year`` (or of ``provinces``) in each format.
 
-    ``executor``: any :class:`concurrent.futures.Executor` (a thread pool, a
-    dask ``Client.get_executor()``…); ``None`` means a process pool of
-    ``workers`` processes (``None``: one per core).  ``progress`` is called
-    after each province.  PDF finishing as for ``Document.to_bytes``:
-    ``sign`` (a :class:`briefgen.Signer`; signing happens in this process),
-    ``archival`` (``None``: the template's setting), ``sign_fields``;
-    ``draft`` marks every brief "DỰ THẢO".  Returns a :class:`BatchReport`;
-    failures are reported, not raised, except for bad arguments (:class:`UsageError`).
+    ``dataset``: a :class:`Dataset`, or anything :func:`briefgen.load` reads
+    (a data file's path, DataFrames…), loaded once here.  ``executor``: any
+    :class:`concurrent.futures.Executor` (a thread pool, a dask
+    ``Client.get_executor()``…); ``None`` means a process pool of ``workers``
+    processes (``None``: one per core).  ``progress(done, total, result)`` is
+    called after each province with its :class:`ProvinceResult`.  PDF
+    finishing as for ``Document.to_bytes``: ``sign`` (a :class:`briefgen.Signer`;
+    signing happens in this process), ``archival`` (``None``: the template's
+    setting), ``sign_fields``; ``draft`` marks every brief "DỰ THẢO".
+
+    ``skip_existing`` keeps the files the folder's manifest vouches for.  A
+    signed brief is never lost by accident: without ``skip_existing`` a batch
+    that would write over signed PDFs is refused before any work, as is one
+    with ``skip_existing`` that could not keep them; ``replace_signed=True``
+    replaces them.  One batch at a time writes into a folder: a second one is
+    refused at once.  Returns a :class:`BatchReport`; failures are reported,
+    not raised, except for bad arguments (:class:`UsageError`).
     """
+    plan = _plan(
+        _dataset_of(dataset), year, template, formats, provinces, workers, pattern,
+        _finishing_of(template, sign, archival, draft, sign_fields),
+    )  # fmt: skip
+    running = _Running(executor, workers, progress, sign, skip_existing, replace_signed)
+    out = Path(out_dir)
+    make_folder(out)
+    with lock_folder(out):
+        remove_stale(out)  # what a killed run left; the batch owns its folder now
+        _guard_signed(plan, out, running)
+        return _render_all(plan, out, running)
+
+
+def _dataset_of(source: Any) -> Dataset:
+    """``source`` as a dataset: itself, or what :func:`briefgen.load` reads from it."""
+    if isinstance(source, Dataset):
+        return source
+    from briefgen.data.load import READABLE, load, readable
+
+    if not readable(source):
+        raise UsageError(
+            f"render_batch() needs a Dataset from briefgen.load(), or {READABLE}, "
+            f"not {type(source).__name__}"
+        )
+    return load(source)
+
+
+def _finishing_of(
+    template: str | Path,
+    sign: Signer | None,
+    archival: Archival,
+    draft: bool,
+    sign_fields: bool | float,
+) -> tuple[Any, _Finishing]:
+    """The loaded template (a bad one fails here, once) and the batch's finishing."""
+    from briefgen.template.env import load_template
+
+    loaded = load_template(template)
+    return loaded, _finishing(loaded.config.archival, sign, archival, draft, sign_fields)
+
+
+def _plan(
+    dataset: Dataset,
+    year: int,
+    template: str | Path,
+    formats: Sequence[str],
+    provinces: Iterable[str] | None,
+    workers: int | None,
+    pattern: str,
+    finished: tuple[Any, _Finishing],
+) -> _Plan:
+    """Every check a batch makes before it touches its folder: arguments, template,
+    provinces, names."""
     if isinstance(year, bool) or not isinstance(year, int):
         raise UsageError(f"year must be an integer, not {year!r}")
-    chosen_formats = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
-    for fmt in chosen_formats:
+    chosen = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
+    for fmt in chosen:
         writers.get_writer(fmt)  # an unknown format fails here, before any work
-    if not chosen_formats:
+    if not chosen:
         raise UsageError("formats is empty")
     if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
-    template_ref = str(template)
-    from briefgen.template.env import load_template
-
-    loaded = load_template(template)  # a bad template fails once, here
-    finishing = _finishing(loaded.config.archival, sign, archival, draft, sign_fields)
-    out = Path(out_dir)
-    make_folder(out)
-    remove_stale(out)  # what a killed run may have left; the batch owns its folder now
-    entries = _select(dataset, year, provinces)
-    _names(pattern, entries, year, loaded.name, chosen_formats)  # fails here, before any work
+    loaded, finishing = finished
+    units = _select(dataset, year, provinces)
+    _names(pattern, units, year, loaded.name, chosen)
     blob = pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL)
-    digest = dataset.digest or _sha256(blob)
     stamp: dict[str, Any] = {
-        "input_sha256": digest,
+        "input_sha256": dataset.digest or _sha256(blob),
         "template": loaded.name,
         "briefgen": __version__,
     }
     if finishing.stamp() is not None:
         stamp["finish"] = finishing.stamp()
-    if skip_existing:
-        from briefgen.manifest import keep_signed
+    return _Plan(
+        dataset, year, str(template), loaded.name, chosen, tuple(units), pattern, finishing,
+        stamp, blob,
+    )  # fmt: skip
 
-        keep_signed(out, stamp)  # signed briefs of an earlier batch this one would not keep
-    previous = _previous_files(out, stamp) if skip_existing else {}
+
+def _guard_signed(plan: _Plan, out: Path, running: _Running) -> None:
+    """Refuse, before any work, a batch that would lose signed briefs of the folder
+    (:mod:`briefgen.manifest`), unless told to replace them."""
+    if running.replace_signed:
+        return
+    from briefgen.manifest import keep_signed, refuse_replacing_signed
+
+    if running.skip_existing:
+        keep_signed(out, plan.stamp)  # signed briefs of an earlier batch this one would not keep
+    elif "pdf" in plan.formats:
+        refuse_replacing_signed(out, plan.names("pdf"))
+
+
+def _render_all(plan: _Plan, out: Path, running: _Running) -> BatchReport:
+    """Render every province of ``plan`` into ``out`` (locked), with the batch's chart
+    cache in a working folder of its own, and write the final manifest."""
+    previous = _previous_files(out, plan.stamp) if running.skip_existing else {}
+    chart_cache = scratch_folder(out)  # None: each worker draws its own charts
     try:
-        chart_cache: str | None = tempfile.mkdtemp(prefix="briefgen-charts-")
-    except OSError:
-        chart_cache = None  # no shared chart cache: each worker draws its own
-    jobs = [
-        _Job(
-            code=unit.code,
-            province=unit.name,
-            year=year,
-            template=template_ref,
-            template_name=loaded.name,
-            formats=chosen_formats,
-            out_dir=str(out),
-            pattern=pattern,
-            digest=digest,
-            dataset=blob,
-            keep=tuple((f, *e) for f in chosen_formats if (e := previous.get((unit.code, f)))),
-            skip_existing=skip_existing,
-            chart_cache=chart_cache,
-            finishing=finishing,
-        )
-        for unit in entries
-    ]
-    manifest = out / MANIFEST
-    results: list[_Result] = []
-
-    def record(result: _Result) -> None:
-        result = _sign_results(result, sign, out)
-        results.append(result)
-        _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, complete=False)
-        if progress is not None:
-            progress(len(results), len(jobs), result)
-
-    own = executor is None
-    pool = executor or workers_pool(workers)
-    futures: dict[Future[_Result], _Job] = {}
-    stopped = False
-    try:
-        futures = {pool.submit(_run, job): job for job in jobs}
-        for future in _as_completed(futures):
-            job = futures[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool as error:
-                result = _Result(job.code, job.province, failure=f"worker process died: {error}")
-            except Exception as error:  # a remote executor's own failure
-                result = _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
-            record(result)
-    except BaseException:  # Ctrl-C, the CLI's SIGTERM, a progress callback's error
-        stopped = True
-        _stop(pool if own else None, futures)
-        raise
+        jobs = [_job(plan, unit, out, previous, chart_cache, running) for unit in plan.units]
+        results = _execute(plan, out, jobs, running)
     finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
         if chart_cache is not None:
             shutil.rmtree(chart_cache, ignore_errors=True)
-        if stopped:  # a worker stopped mid-write may have left a temporary name
-            remove_stale(out)
-            _write_manifest(manifest, stamp, dataset, year, chosen_formats, results, False)
-    _write_manifest(
-        manifest,
-        stamp,
-        dataset,
-        year,
-        chosen_formats,
-        results,
-        complete=all(r.failure is None for r in results),
-    )
+    manifest = out / MANIFEST
+    _write_manifest(manifest, plan, results, complete=all(r.failure is None for r in results))
     ordered = sorted(results, key=lambda r: r.code)
     return BatchReport(
         written=tuple(w for r in ordered for w in r.written),
@@ -536,6 +681,77 @@ def render_batch(
         charts_drawn=sum(r.charts[0] for r in results),
         charts_reused=sum(r.charts[1] for r in results),
     )
+
+
+def _job(
+    plan: _Plan,
+    unit: Any,
+    out: Path,
+    previous: dict[tuple[str, str], tuple[str, int, bool]],
+    chart_cache: Path | None,
+    running: _Running,
+) -> _Job:
+    return _Job(
+        code=unit.code,
+        province=unit.name,
+        year=plan.year,
+        template=plan.template,
+        template_name=plan.template_name,
+        formats=plan.formats,
+        out_dir=str(out),
+        pattern=plan.pattern,
+        digest=plan.stamp["input_sha256"],
+        dataset=plan.blob,
+        keep=tuple((f, *e) for f in plan.formats if (e := previous.get((unit.code, f)))),
+        skip_existing=running.skip_existing,
+        replace_signed=running.replace_signed,
+        chart_cache=str(chart_cache) if chart_cache is not None else None,
+        finishing=plan.finishing,
+    )
+
+
+def _execute(plan: _Plan, out: Path, jobs: Sequence[_Job], running: _Running) -> list[_Result]:
+    """Run ``jobs`` on the executor, recording each result in the manifest as it comes.
+
+    Any exception (Ctrl-C, the CLI's SIGTERM, a progress callback's error) stops
+    the workers, clears temporary files and leaves the manifest incomplete.
+    """
+    manifest = out / MANIFEST
+    results: list[_Result] = []
+    own = running.executor is None
+    pool = running.executor or workers_pool(running.workers)
+    futures: dict[Future[_Result], _Job] = {}
+    stopped = False
+    try:
+        futures = {pool.submit(_run, job): job for job in jobs}
+        for future in _as_completed(futures):
+            outcome = _outcome(future, futures[future])
+            result = _sign_results(outcome, running.signer, out, plan.formats)
+            results.append(result)
+            _write_manifest(manifest, plan, results, complete=False)
+            if running.progress is not None:
+                running.progress(len(results), len(jobs), result.public())
+    except BaseException:
+        stopped = True
+        _stop(pool if own else None, futures)
+        raise
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if stopped:  # a worker stopped mid-write may have left a temporary name
+            remove_stale(out)
+            _write_manifest(manifest, plan, results, complete=False)
+    return results
+
+
+def _outcome(future: Future[_Result], job: _Job) -> _Result:
+    """The result of a finished job; a dead worker or an executor's failure is the province's."""
+    try:
+        return future.result()
+    except BrokenProcessPool as error:
+        return _Result(job.code, job.province, failure=f"worker process died: {error}")
+    except Exception as error:  # a remote executor's own failure
+        return _Result(job.code, job.province, failure=f"{type(error).__name__}: {error}")
 
 
 def _finishing(
@@ -679,15 +895,7 @@ def _previous_files(
     }
 
 
-def _write_manifest(
-    path: Path,
-    stamp: dict[str, str],
-    dataset: Dataset,
-    year: int,
-    formats: tuple[str, ...],
-    results: Sequence[_Result],
-    complete: bool,
-) -> None:
+def _write_manifest(path: Path, plan: _Plan, results: Sequence[_Result], complete: bool) -> None:
     """Write the manifest atomically; sorted and free of timestamps, so reruns compare equal."""
     files = sorted(
         (
@@ -705,11 +913,12 @@ def _write_manifest(
         ),
         key=lambda item: str(item["code"]),
     )
+    source = plan.dataset.source
     body = {
-        **stamp,
-        "input": Path(dataset.source).name if dataset.source else None,
-        "year": year,
-        "formats": list(formats),
+        **plan.stamp,
+        "input": Path(source).name if source else None,
+        "year": plan.year,
+        "formats": list(plan.formats),
         "complete": complete,
         "files": files,
         "failures": failures,

@@ -22,7 +22,7 @@ from briefgen.api import build, load
 from briefgen.data.dataset import Dataset
 from briefgen.data.load import report as validation_report
 from briefgen.errors import BriefgenError, BriefgenWarning, InputError, UsageError
-from briefgen.files import brief_name, inside, write_atomic
+from briefgen.files import brief_name, check_file, inside, make_folder, write_all
 from briefgen.template.env import discover, load_template, scaffold
 
 EXIT_OK = 0
@@ -73,18 +73,25 @@ def _render_one(
     out: Path,
     finish: dict[str, Any] | None = None,
 ) -> list[Path]:
-    """Render one brief; ``finish``: PDF options of ``Document.to_bytes`` and ``draft``."""
+    """Render one brief in each format, all or none; ``finish``: PDF options of
+    ``Document.to_bytes`` and ``draft``.  A place that cannot take the files is refused
+    before rendering; every format is made before any file is written."""
     options = dict(finish or {})
     draft = bool(options.pop("draft", False))
     loaded = load_template(template)
-    document = build(dataset, province, year, loaded, draft=draft)
     entry = dataset.entry(province, year)
-    written: list[Path] = []
-    for fmt in formats:
-        name = brief_name(entry.unit.slug, year, loaded.name, fmt)
-        data = document.to_bytes(fmt, **options) if fmt == "pdf" else document.to_bytes(fmt)
-        written.append(write_atomic(inside(out, name), data))
-    return written
+    targets = {
+        fmt: inside(out, brief_name(entry.unit.slug, year, loaded.name, fmt)) for fmt in formats
+    }
+    for target in targets.values():
+        check_file(target)
+    document = build(dataset, province, year, loaded, draft=draft)
+    return write_all(
+        [
+            (target, document.to_bytes(fmt, **options) if fmt == "pdf" else document.to_bytes(fmt))
+            for fmt, target in targets.items()
+        ]
+    )
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -175,10 +182,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     out = None
     if args.out:
         out = Path(args.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UsageError(f"cannot create the output folder: {error.strerror}") from None
+        make_folder(out)  # a file in the way, no permission: exit 2, before any signing
     signer = Signer(args.config, allow_name_mismatch=args.allow_name_mismatch)
     for path in sign_files(
         args.files, signer, out=out, attachment=args.attachment, number=args.number
@@ -305,7 +309,9 @@ def _cmd_new_workbook(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from briefgen.api import export
+    from briefgen.data.export import check_target
 
+    check_target(Path(args.to))  # a place export cannot write fails before the data is read
     print(export(_load(args), args.to))
     return EXIT_OK
 
@@ -348,6 +354,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         workers=args.workers,
         pattern=args.pattern or DEFAULT_PATTERN,
         skip_existing=args.skip_existing,
+        replace_signed=args.replace_signed,
         **_finish(args, formats),
     )
 
@@ -457,7 +464,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (
+        _render_parser,
+        _batch_parser,
+        _sign_parser,
+        _validate_parser,
+        _new_workbook_parser,
+        _export_parser,
+        _templates_parser,
+        _new_template_parser,
+        _demo_parser,
+        _send_parser,
+    ):
+        add(commands)
+    return parser
 
+
+def _render_parser(commands: Any) -> None:
     render = commands.add_parser(
         "render", help="render one province-year brief", epilog=DATA_EPILOG
     )
@@ -471,6 +494,8 @@ def _parser() -> argparse.ArgumentParser:
     _finish_options(render)
     render.set_defaults(handler=_cmd_render)
 
+
+def _batch_parser(commands: Any) -> None:
     batch = commands.add_parser(
         "batch", help="render every province of a year", epilog=DATA_EPILOG
     )
@@ -489,10 +514,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep files an earlier run made from the same input (checked by SHA-256)",
     )
+    batch.add_argument(
+        "--replace-signed",
+        action="store_true",
+        help="replace signed briefs in the folder (their signatures are lost); without it "
+        "a batch that would replace one is refused",
+    )
     _data_options(batch)
     _finish_options(batch)
     batch.set_defaults(handler=_cmd_batch)
 
+
+def _sign_parser(commands: Any) -> None:
     sign = commands.add_parser(
         "sign",
         help="sign PDFs of briefs as Decree 30 lays signatures out (or an attachment)",
@@ -520,6 +553,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sign.set_defaults(handler=_cmd_sign)
 
+
+def _validate_parser(commands: Any) -> None:
     check = commands.add_parser(
         "validate",
         help="check a data file and list every problem (exit 2 on errors)",
@@ -529,6 +564,8 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(check)
     check.set_defaults(handler=_cmd_validate)
 
+
+def _new_workbook_parser(commands: Any) -> None:
     workbook = commands.add_parser(
         "new-workbook",
         help="write a ready-to-fill .xlsx in the workbook layout (instructions in Vietnamese)",
@@ -541,6 +578,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     workbook.set_defaults(handler=_cmd_new_workbook)
 
+
+def _export_parser(commands: Any) -> None:
     export = commands.add_parser(
         "export",
         help="write data in the documented layout: .xlsx, CSV folder, .yaml or .json",
@@ -553,6 +592,8 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(export)
     export.set_defaults(handler=_cmd_export)
 
+
+def _templates_parser(commands: Any) -> None:
     listing = commands.add_parser("templates", help="list built-in and user templates")
     listing.add_argument(
         "--path",
@@ -562,12 +603,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     listing.set_defaults(handler=_cmd_templates)
 
+
+def _new_template_parser(commands: Any) -> None:
     new = commands.add_parser("new-template", help="scaffold a template folder to edit")
     new.add_argument("name", help="folder and template name (lowercase, dashes)")
     new.add_argument("--from", dest="base", default="official", help="built-in to extend")
     new.add_argument("--dir", default=".", help="where to create the folder (default: .)")
     new.set_defaults(handler=_cmd_new_template)
 
+
+def _demo_parser(commands: Any) -> None:
     demo = commands.add_parser(
         "demo",
         help="render the seed reports' records, then every province of the national fixture",
@@ -582,8 +627,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     demo.set_defaults(handler=_cmd_demo)
-    _send_parser(commands)
-    return parser
 
 
 EXIT_INTERRUPTED = 130

@@ -8,6 +8,7 @@ subclasses (bad input or usage) and 1 for anything else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -18,7 +19,9 @@ class Location:
     ``file``: path of the input or template file as the user gave it.
     ``record``: a record label such as ``"Nam Định 2021"`` or ``"record 3"``.
     ``row``: 1-based row (CSV/XLSX) or line (YAML/templates) in ``file``.
-    ``field``: dotted field path such as ``"observations.ict_index.rank"``.
+    ``field``: dotted field path such as ``"observations.ict_index.rank"``;
+    positions in a list count from 1, as a user counts them (``"targets.4.value"``
+    is the fourth target), see :func:`field_path`.
     ``sheet``: the worksheet of a workbook (or the table of a CSV folder or of a
     dict of DataFrames) the problem is in.
     ``cell``: the cell reference as a spreadsheet shows it ("D7").
@@ -56,6 +59,18 @@ class Location:
         if self.field:
             parts.append(f"field '{self.field}'")
         return ", ".join(parts)
+
+
+def field_path(parts: Iterable[str | int]) -> str:
+    """A dotted field path as messages show it, list positions counted from 1.
+
+    ``("targets", 3, "value")`` (the fourth target, as Python indexes it) is
+    ``"targets.4.value"``: the number a person counting the targets says.
+    """
+    return ".".join(
+        str(part + 1) if isinstance(part, int) and not isinstance(part, bool) else str(part)
+        for part in parts
+    )
 
 
 class BriefgenError(Exception):

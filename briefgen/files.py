@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import secrets
+import shutil
 import stat
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from briefgen.errors import Location, OutputError, UsageError
 from briefgen.text import slugify
@@ -37,6 +41,55 @@ _CHOSEN_BADLY = frozenset(
     {errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG}
 )
 """Why a folder cannot be made that is the chooser's to fix (a file in the way, no right)."""
+
+
+def _not_writable(error: OSError, path: Path) -> UsageError | OutputError:
+    """The error for a file that cannot be written at ``path``: a folder or a file in the
+    way, no permission, a read-only disk are the chooser's to fix (:class:`UsageError`,
+    exit 2); anything else (a full disk, an I/O error) is an :class:`OutputError`."""
+    where = Location(file=str(path))
+    if error.errno == errno.EISDIR:
+        return UsageError(
+            "cannot write: a folder of that name is in the way", where, "choose another name"
+        )
+    if error.errno in _CHOSEN_BADLY:
+        in_the_way = error.errno in (errno.ENOTDIR, errno.EEXIST)
+        return UsageError(
+            f"cannot write: {error.strerror}",
+            where,
+            "a file is in the way of its folder; choose another folder"
+            if in_the_way
+            else "choose a place you can write to",
+        )
+    return OutputError(f"cannot write: {error.strerror}", where)
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse, before any work, an output folder that cannot be one: a file at its name
+    or at the name of a folder above it (a :class:`UsageError`).  Nothing is created."""
+    current = folder
+    while True:
+        if current.is_dir():
+            return
+        if current.exists() or current.is_symlink():
+            where = Location(file=str(folder))
+            what = "is a file, not a folder" if current == folder else f"{current} is a file"
+            raise UsageError(what, where, "choose another folder")
+        if current.parent == current:
+            return
+        current = current.parent
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before any work, an output file name taken by a folder, or whose folder
+    cannot be one (:func:`check_folder`); a :class:`UsageError`."""
+    if path.is_dir():
+        raise UsageError(
+            "is a folder: a file cannot be written at its name",
+            Location(file=str(path)),
+            "give a file name inside it, or choose another name",
+        )
+    check_folder(path.parent)
 
 
 def make_folder(folder: Path) -> None:
@@ -95,7 +148,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
             prefix=f".{path.name}{TEMPORARY_MARK}", suffix=TEMPORARY_SUFFIX, dir=folder
         )
     except OSError as error:
-        raise OutputError(f"cannot write: {error.strerror}", Location(file=str(path))) from None
+        raise _not_writable(error, path) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -106,11 +159,27 @@ def write_atomic(path: Path, data: bytes) -> Path:
         os.replace(tmp, path)
     except OSError as error:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write: {error.strerror}", Location(file=str(path))) from None
+        raise _not_writable(error, path) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_all(files: Sequence[tuple[Path, bytes]]) -> list[Path]:
+    """Write several files atomically, all or none: when one cannot be written, those
+    this call wrote already are removed (what they replaced is gone: the caller makes
+    every file's bytes first, so that only writing itself can fail midway)."""
+    written: list[Path] = []
+    try:
+        for path, data in files:
+            written.append(write_atomic(path, data))
+    except BaseException:
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+    return written
 
 
 def _write_unnamed(path: Path, data: bytes) -> bool:
@@ -171,33 +240,128 @@ def read_regular(path: Path, limit: int) -> bytes | None:
     return data if len(data) <= limit else None
 
 
-def remove_stale(folder: Path) -> list[Path]:
-    """Remove the temporary files an interrupted writer left in ``folder``; returns
-    what was removed.
+SCRATCH_PREFIX = ".briefgen-scratch-"
+"""Prefix of the hidden working folders a batch makes in its output folder
+(``.briefgen-scratch-XXXXXXXX``: its shared chart cache), which :func:`remove_stale`
+clears when a killed batch left one."""
 
-    Only briefgen's own are touched: regular files (not links) named
-    ``.NAME.briefgen-XXXXXXXX.part`` and owned by this user; any other hidden
+_SCRATCH = re.compile(re.escape(SCRATCH_PREFIX) + r"[0-9a-z_]{8}")
+
+
+def scratch_folder(folder: Path) -> Path | None:
+    """A new private working folder inside ``folder`` (``None`` when none can be made).
+
+    The batch that makes it removes it; one that is killed first leaves it for
+    :func:`remove_stale`, so nothing accumulates outside the output folder.
+    """
+    try:
+        return Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=folder))
+    except OSError:
+        return None
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove what an interrupted batch left in ``folder``; returns what was removed.
+
+    Only briefgen's own is touched, and only when owned by this user: regular
+    files (not links) named ``.NAME.briefgen-XXXXXXXX.part`` and working
+    folders (not links) named ``.briefgen-scratch-XXXXXXXX``; any other hidden
     file stays.  Only for a folder no other process is writing into: a batch
-    calls it before its workers start.
+    calls it under the folder's lock (:func:`lock_folder`), before its workers
+    start.
     """
     removed: list[Path] = []
     try:
-        candidates = list(folder.glob(f".*{TEMPORARY_MARK}*{TEMPORARY_SUFFIX}"))
+        candidates = list(folder.glob(".*"))
     except OSError:
         return removed
     owner = os.geteuid() if hasattr(os, "geteuid") else None
     for candidate in candidates:
-        if not _TEMPORARY.fullmatch(candidate.name):
+        kind = _stale_kind(candidate.name)
+        if kind is None:
             continue
         try:
             info = candidate.lstat()
         except OSError:
             continue
-        if not stat.S_ISREG(info.st_mode) or (owner is not None and info.st_uid != owner):
+        if not kind(info.st_mode) or (owner is not None and info.st_uid != owner):
             continue
         try:
-            candidate.unlink()
+            if stat.S_ISDIR(info.st_mode):
+                shutil.rmtree(candidate)
+            else:
+                candidate.unlink()
         except OSError:
             continue
         removed.append(candidate)
     return removed
+
+
+def _stale_kind(name: str) -> Callable[[int], bool] | None:
+    """The file type a leftover of this name must have (``None``: not briefgen's)."""
+    if _TEMPORARY.fullmatch(name):
+        return stat.S_ISREG
+    if _SCRATCH.fullmatch(name):
+        return stat.S_ISDIR
+    return None
+
+
+LOCK_FILE = ".briefgen.lock"
+"""The file a batch locks in its output folder while it writes there."""
+
+
+@contextlib.contextmanager
+def lock_folder(folder: Path, what: str = "batch") -> Iterator[None]:
+    """Hold an exclusive lock on output ``folder`` (where the system has ``flock``).
+
+    A second holder fails at once with a :class:`UsageError` saying another
+    ``what`` is writing there.  The lock file (:data:`LOCK_FILE`) is opened
+    without following a symbolic link and is removed on release; a process
+    killed while holding it leaves the file, unlocked, for the next to take.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; the caller goes unguarded
+        yield
+        return
+    path = folder / LOCK_FILE
+    handle = _locked_file(path, fcntl, what)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # while still locked: a waiter then sees another file
+        os.close(handle)
+
+
+def _locked_file(path: Path, fcntl: Any, what: str) -> int:
+    """An open descriptor of ``path``, locked, that is still the file at ``path``."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        try:
+            handle = os.open(path, flags, 0o600)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise UsageError(
+                    f"{LOCK_FILE} is a symbolic link", Location(file=str(path)), "remove it"
+                ) from None
+            raise _not_writable(error, path) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(handle)
+            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise UsageError(
+                    f"another {what} is writing into this folder",
+                    Location(file=str(path.parent)),
+                    "wait for it to finish, or choose another output folder",
+                ) from None
+            raise _not_writable(error, path) from None
+        try:
+            held, named = os.fstat(handle), os.lstat(path)
+            same = (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
+        except OSError:
+            same = False  # removed by the holder that just released it
+        if same:
+            return handle
+        os.close(handle)

@@ -27,16 +27,29 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from briefgen.errors import BriefgenWarning, DataError, Location, OutputError, UsageError
-from briefgen.files import inside, write_atomic
+from briefgen.files import inside, read_regular, write_atomic
 
-__all__ = ["MANIFEST", "extends", "is_signed", "keep_signed", "record_signed"]
+__all__ = [
+    "MANIFEST",
+    "extends",
+    "is_signed",
+    "keep_signed",
+    "record_signed",
+    "refuse_replacing_signed",
+]
 
 MANIFEST: Final = "manifest.json"
+
+MAX_SIGNED_BYTES: Final = 200_000_000
+"""Largest PDF read to tell whether it is signed (a larger planted file is not a brief)."""
+
+REPLACE_SIGNED: Final = "--replace-signed (replace_signed=True)"
+"""How a batch is told to replace signed briefs anyway, on the command line and in Python."""
 
 _BYTE_RANGE: Final = re.compile(rb"/ByteRange\s*\[\s*\d+\s+\d+\s+\d+\s+\d+\s*\]")
 """The byte range every PDF signature (and document timestamp) declares.  It cannot
@@ -148,7 +161,25 @@ def keep_signed(folder: Path, stamp: Mapping[str, Any]) -> None:
         f"the folder holds signed briefs of an earlier batch made {', '.join(differences)} "
         f"({signed[0]}{more}); this batch would not keep them, and it replaces no signed file",
         Location(file=str(folder / MANIFEST)),
-        hint="run it as the earlier batch was run, or render into another folder",
+        hint="run it as the earlier batch was run, render into another folder, or replace "
+        f"them with {REPLACE_SIGNED}",
+    )
+
+
+def refuse_replacing_signed(folder: Path, names: Iterable[str]) -> None:
+    """Refuse a batch that would write over signed PDFs: one that does not skip existing
+    files replaces each file at its ``names`` in ``folder``, and a signed PDF replaced
+    loses its signatures.  The :class:`UsageError` says how many and what to do."""
+    signed = sorted(name for name in names if _signed_file(folder, name))
+    if not signed:
+        return
+    more = f" and {len(signed) - 1} more" if len(signed) > 1 else ""
+    raise UsageError(
+        f"{len(signed)} signed brief(s) in the folder would be replaced, losing their "
+        f"signatures ({signed[0]}{more})",
+        Location(file=str(folder)),
+        f"keep them with --skip-existing (skip_existing=True), or replace them with "
+        f"{REPLACE_SIGNED}",
     )
 
 
@@ -197,10 +228,13 @@ def _listed(body: Mapping[str, Any]) -> list[str]:
 
 
 def _signed_file(folder: Path, name: str) -> bool:
+    """Whether the regular file ``name`` in ``folder`` is a signed PDF (a link is not:
+    what is at the name itself is what a batch would replace)."""
     try:
-        return is_signed(inside(folder, name).read_bytes())
-    except (OSError, OutputError):
+        data = read_regular(inside(folder, name), MAX_SIGNED_BYTES)
+    except OutputError:
         return False
+    return data is not None and is_signed(data)
 
 
 def _not_recorded(error: DataError, required: bool) -> None:

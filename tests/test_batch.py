@@ -152,16 +152,23 @@ def test_a_chart_every_brief_shows_is_drawn_once_for_the_batch(
     )
     dataset = briefgen.load(data_file)
     briefs = len(dataset.units(2022))
-    temp = Path(tempfile.gettempdir())
-    before = set(temp.glob("briefgen-charts-*"))
+    out = tmp_path / "out"
+    caches: set[Path] = set()
+
+    def progress(done: int, total: int, result: object) -> None:
+        caches.update(out.glob(".briefgen-scratch-*"))  # this batch's own, in its folder
+
     report = render_batch(
-        dataset, 2022, template=template, out_dir=tmp_path / "out", formats=("pdf",), workers=2
-    )
+        dataset, 2022, template=template, out_dir=out, formats=("pdf",), workers=2,
+        progress=progress,
+    )  # fmt: skip
     assert report.ok
     assert report.charts_drawn + report.charts_reused == briefs
     # Each of the two workers may draw it once before the other's copy is on disk.
     assert report.charts_drawn <= 2
-    assert set(temp.glob("briefgen-charts-*")) == before  # the cache is removed
+    (cache,) = caches
+    assert not cache.exists()  # the cache is removed with the batch
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 
 def test_two_batches_of_the_same_input_give_identical_manifests(
@@ -291,9 +298,14 @@ def test_killed_batch_leaves_no_partial_file_and_skip_existing_completes_it(
     assert 3 <= len(done_before) < 48, "the batch should be killed half-way"
     # No brief is ever half-written.  Files are written unnamed (O_TMPFILE) and get a
     # hidden temporary name only for the instant before their rename: a kill in that
-    # instant may leave one, which the next batch clears.
+    # instant may leave one, which the next batch clears, as it clears the killed batch's
+    # chart cache and takes over its (now unlocked) lock file.  Nothing is left elsewhere.
     hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert all(name.endswith(".part") for name in hidden), hidden
+    assert all(
+        name.endswith(".part") or name.startswith(".briefgen-scratch-") or name == ".briefgen.lock"
+        for name in hidden
+    ), hidden
+    assert any(name.startswith(".briefgen-scratch-") for name in hidden), "its chart cache"
     for path in out.glob("*.pdf"):
         assert len(PdfReader(path).pages) >= 1  # every file that exists is whole
     for path in out.glob("*.docx"):
@@ -356,3 +368,155 @@ def test_a_batch_stopped_by_its_caller_stops_its_workers_and_says_incomplete(
     manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
     assert manifest["complete"] is False and len(manifest["files"]) == 2  # one province
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+# --------------------------------------------------------------------------- what a script gets
+
+
+def test_a_batch_takes_what_load_reads_and_refuses_anything_else(
+    data_file: Path, tmp_path: Path
+) -> None:
+    report = render_batch(
+        str(data_file), 2022, out_dir=tmp_path / "a", formats=("pdf",), provinces=["01"], workers=1
+    )
+    assert report.ok and [w.path for w in report.written] == ["01-ha-noi-2022-official.pdf"]
+    manifest = json.loads(report.manifest.read_text("utf-8"))
+    assert manifest["input"] == "national.yaml"
+    assert manifest["input_sha256"] == briefgen.load(data_file).digest  # as if loaded first
+    with pytest.raises(UsageError, match=r"render_batch\(\) needs a Dataset .*, not int"):
+        render_batch(5, 2022, out_dir=tmp_path / "b")  # type: ignore[arg-type]
+    with pytest.raises(briefgen.DataError, match="file not found"):
+        render_batch(str(tmp_path / "missing.yaml"), 2022, out_dir=tmp_path / "c")
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_build_refuses_a_path_saying_to_load_it_once(data_file: Path) -> None:
+    with pytest.raises(UsageError, match=r"load it once with data = briefgen\.load\("):
+        briefgen.build(str(data_file), "01", 2022)  # type: ignore[arg-type]
+
+
+def test_progress_gets_a_public_province_result(data_file: Path, tmp_path: Path) -> None:
+    seen: list[tuple[int, int, briefgen.ProvinceResult]] = []
+    report = render_batch(
+        briefgen.load(data_file),
+        2022,
+        out_dir=tmp_path,
+        provinces=["01", "Hà Giang"],
+        workers=1,
+        progress=lambda done, total, result: seen.append((done, total, result)),
+    )
+    assert [(done, total) for done, total, _ in seen] == [(1, 2), (2, 2)]
+    results = sorted((result for _, _, result in seen), key=lambda r: r.code)
+    assert all(type(r) is briefgen.ProvinceResult and r.ok and r.failure is None for r in results)
+    assert [(r.code, r.province) for r in results] == [("01", "Hà Nội"), ("02", "Hà Giang")]
+    assert [w.format for w in results[0].written] == ["pdf", "docx"]
+    assert [w for r in results for w in r.written] == list(report.written)
+    assert "ProvinceResult" in briefgen.__all__ and "ProvinceResult" in dir(briefgen)
+
+
+# --------------------------------------------------------------------------- all or nothing
+
+
+@pytest.mark.parametrize("formats", [("pdf", "docx"), ("docx", "pdf")])
+def test_a_province_whose_second_file_cannot_be_written_leaves_neither(
+    data_file: Path, tmp_path: Path, formats: tuple[str, str]
+) -> None:
+    """A folder planted at one province's second file: its first file, written a moment
+    before, is removed again; the other provinces are whole; the manifest lists no half."""
+    out = tmp_path / "out"
+    blocked = out / f"02-ha-giang-2022-official.{formats[1]}"
+    blocked.mkdir(parents=True)
+    report = render_batch(
+        briefgen.load(data_file), 2022, out_dir=out, formats=formats, provinces=["01", "02"],
+        workers=1,
+    )  # fmt: skip
+    ((code, province, reason),) = [(f.code, f.province, f.reason) for f in report.failures]
+    assert (code, province) == ("02", "Hà Giang")
+    assert "a folder of that name is in the way" in reason and blocked.name in reason
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [blocked.name, "manifest.json", "01-ha-noi-2022-official.pdf",
+         "01-ha-noi-2022-official.docx"]
+    )  # fmt: skip
+    manifest = json.loads(report.manifest.read_text("utf-8"))
+    assert {item["code"] for item in manifest["files"]} == {"01"}
+    assert manifest["complete"] is False
+
+
+def test_a_failed_province_keeps_and_lists_what_skip_existing_kept(
+    data_file: Path, tmp_path: Path
+) -> None:
+    """Honest record: a file kept from the earlier run stays, and the manifest says so."""
+    out = tmp_path / "out"
+    dataset = briefgen.load(data_file)
+    assert render_batch(dataset, 2022, out_dir=out, formats=("pdf",), provinces=["02"]).ok
+    pdf = out / "02-ha-giang-2022-official.pdf"
+    kept = pdf.read_bytes()
+    (out / "02-ha-giang-2022-official.docx").mkdir()
+    report = render_batch(
+        dataset, 2022, out_dir=out, formats=("pdf", "docx"), provinces=["02"],
+        skip_existing=True, workers=1,
+    )  # fmt: skip
+    assert [f.code for f in report.failures] == ["02"]
+    assert [(w.path, w.skipped) for w in report.written] == [(pdf.name, True)]
+    assert pdf.read_bytes() == kept
+    files = json.loads(report.manifest.read_text("utf-8"))["files"]
+    assert [item["path"] for item in files] == [pdf.name]
+
+
+def test_render_refuses_a_folder_at_a_brief_name_before_rendering(
+    data_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    (out / "ha-noi-2022-official.docx").mkdir(parents=True)
+    code = main(["render", str(data_file), "--province", "01", "--year", "2022", "--out", str(out)])
+    (line,) = capsys.readouterr().err.splitlines()
+    assert code == 2 and "ha-noi-2022-official.docx: is a folder" in line
+    assert [p.name for p in out.iterdir()] == ["ha-noi-2022-official.docx"]  # no PDF alone
+
+
+# --------------------------------------------------------------------------- the output folder
+
+
+def test_a_second_batch_into_a_folder_being_written_fails_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _national(tmp_path / "data.yaml", count=24)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "briefgen", "batch", str(data), "--year", "2022",
+               "--out", str(out), "--workers", "1"]  # fmt: skip
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(out.glob("*.pdf")):
+            time.sleep(0.05)
+        assert first.poll() is None, "the first batch should still be running"
+        before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix == ".pdf"}
+        code = main(["batch", str(data), "--year", "2022", "--out", str(out), "--workers", "1"])
+        (line,) = capsys.readouterr().err.splitlines()
+        assert code == 2
+        assert line == (
+            f"briefgen: error: {out}: another batch is writing into this folder "
+            "(wait for it to finish, or choose another output folder)"
+        ), line
+        for name, stamp in before.items():
+            assert (out / name).stat().st_mtime_ns == stamp  # the second one touched nothing
+    finally:
+        _, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["complete"] is True and len(manifest["files"]) == 48
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_killed_batchs_chart_cache_is_cleared_by_the_next_batch_there(
+    data_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    stale = out / ".briefgen-scratch-k1lled00"  # as a SIGKILLed batch leaves it
+    stale.mkdir(parents=True)
+    (stale / "0123.chart").write_bytes(b"left")
+    report = render_batch(
+        briefgen.load(data_file), 2022, out_dir=out, formats=("pdf",), provinces=["01"]
+    )
+    assert report.ok and not stale.exists()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]

@@ -230,3 +230,51 @@ def test_new_template_into_a_file_exits_2(
     assert main(["new-template", "tinh-x", "--dir", str(tmp_path / "notes")]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
     assert (tmp_path / "notes").read_text("utf-8") == "x"
+
+
+FROM = "Sở Khoa học và Công nghệ <baocao@example.gov.vn>"
+RENDER = ["render", str(SEEDS), "--province", "36", "--year", "2021"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([*RENDER, "--out", "{file}"], "{file}: is a file, not a folder"),
+        ([*RENDER, "--out", "{file}/briefs"], "{file} is a file"),
+        ([*RENDER, "--format", "pdf", "--out", "{folder}"], "official.pdf: is a folder"),
+        (["batch", str(SEEDS), "--year", "2021", "--out", "{file}"], "{file}: cannot make"),
+        (["batch", str(SEEDS), "--year", "2021", "--out", "{file}/x"], "{file}/x: cannot make"),
+        (["demo", "--no-national", "--out", "{file}"], "{file}: is a file, not a folder"),
+        (["new-template", "tinh-x", "--dir", "{file}"], "'{file}' is a file, not a folder"),
+        (["new-workbook", "{file}/book.xlsx"], "{file}: cannot make the output folder"),
+        (["new-workbook", "{folder}/book.xlsx"], "book.xlsx: already exists"),
+        (["export", str(SEEDS), "--to", "{file}"], "{file}: is a file, not a folder"),
+        (["export", str(SEEDS), "--to", "{file}/seeds.yaml"], "{file}: is a file, not a folder"),
+        (["export", str(SEEDS), "--to", "{folder}/book.xlsx"], "book.xlsx: is a folder"),
+        (["export", str(SEEDS), "--to", "{folder}/data.ods"], "cannot export to '.ods' files"),
+        (
+            ["send", "{folder}", "--recipients", "book.csv", "--from", FROM, "--outbox", "{file}"],
+            "{file}: is a file, not a folder",
+        ),
+        (["sign", "x.pdf", "--config", "signing.yaml", "--out", "{file}"], "{file}: cannot make"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else " ".join(value[:1] + value[-2:-1]),
+)
+def test_an_output_place_taken_by_a_file_or_folder_exits_2_with_one_line_writing_nothing(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command's output option: a file in the way of a folder, or a folder in the
+    way of a file, is the user's to fix (exit 2, one line) and found before any work."""
+    file = tmp_path / "afile"
+    file.write_text("x", "utf-8")
+    folder = tmp_path / "folder"
+    (folder / "nam-dinh-2021-official.pdf").mkdir(parents=True)
+    (folder / "book.xlsx").mkdir()
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    places = {"file": str(file), "folder": str(folder)}
+    code = main([part.format(**places) for part in argv])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("briefgen: error: ") and message.format(**places) in lines[0]
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+    assert file.read_text("utf-8") == "x"

@@ -154,3 +154,91 @@ def test_an_output_folder_that_cannot_be_made_there_is_bad_input(tmp_path: Path)
             files.write_atomic(folder / "a.pdf", b"%PDF")
         assert caught.value.where.file == str(folder)
     assert (tmp_path / "notes").read_bytes() == b"x"
+
+
+def test_remove_stale_clears_a_batchs_working_folder_but_not_links_or_look_alikes(
+    tmp_path: Path,
+) -> None:
+    made = files.scratch_folder(tmp_path)
+    assert made is not None and made.parent == tmp_path and made.name.startswith(".briefgen-")
+    (made / "ab.chart").write_bytes(b"a chart")
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep").write_bytes(b"keep")
+    link = tmp_path / ".briefgen-scratch-linkto00"  # named like ours, a link: left alone
+    link.symlink_to(target)
+    other = tmp_path / ".briefgen-scratch-toolongname"  # not our name
+    other.mkdir()
+    file = tmp_path / ".briefgen-scratch-afile000"  # our name, but a file
+    file.write_bytes(b"x")
+    assert files.remove_stale(tmp_path) == [made]
+    assert not made.exists() and (target / "keep").read_bytes() == b"keep"
+    assert link.is_symlink() and other.is_dir() and file.is_file()
+
+
+def test_a_folder_lock_refuses_a_second_holder_and_leaves_nothing(tmp_path: Path) -> None:
+    with files.lock_folder(tmp_path):
+        assert (tmp_path / files.LOCK_FILE).is_file()
+        with (
+            pytest.raises(UsageError, match="another batch is writing into this folder"),
+            files.lock_folder(tmp_path),
+        ):
+            pass
+        with pytest.raises(UsageError, match="another send is writing"), files.lock_folder(
+            tmp_path, "send"
+        ):
+            pass
+    assert list(tmp_path.iterdir()) == []
+    with files.lock_folder(tmp_path):  # free again
+        pass
+
+
+def test_a_lock_left_by_a_killed_holder_is_taken_over(tmp_path: Path) -> None:
+    (tmp_path / files.LOCK_FILE).write_bytes(b"")  # a file, but no process holds it
+    with files.lock_folder(tmp_path):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_link_at_the_lock_file_is_refused_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / files.LOCK_FILE).symlink_to(victim)
+    with pytest.raises(UsageError, match="is a symbolic link"), files.lock_folder(out):
+        pass
+    assert victim.read_bytes() == b"keep"
+
+
+def test_writing_over_a_folder_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "a.pdf").mkdir()
+    with pytest.raises(UsageError, match="a folder of that name is in the way") as caught:
+        files.write_atomic(tmp_path / "a.pdf", b"%PDF")
+    assert caught.value.where.file == str(tmp_path / "a.pdf")
+    (tmp_path / "file").write_bytes(b"x")
+    with pytest.raises(UsageError, match="cannot make the output folder"):
+        files.write_atomic(tmp_path / "file" / "b.pdf", b"%PDF")
+
+
+def test_write_all_writes_every_file_or_none(tmp_path: Path) -> None:
+    (tmp_path / "b.docx").mkdir()
+    with pytest.raises(UsageError):
+        files.write_all([(tmp_path / "a.pdf", b"%PDF"), (tmp_path / "b.docx", b"PK")])
+    assert [p.name for p in tmp_path.iterdir()] == ["b.docx"]
+    written = files.write_all([(tmp_path / "a.pdf", b"%PDF"), (tmp_path / "c.docx", b"PK")])
+    assert [p.read_bytes() for p in written] == [b"%PDF", b"PK"]
+
+
+def test_places_that_cannot_take_an_output_are_refused_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_bytes(b"x")
+    (tmp_path / "a-folder.pdf").mkdir()
+    with pytest.raises(UsageError, match="is a file, not a folder"):
+        files.check_folder(tmp_path / "afile")
+    with pytest.raises(UsageError, match="afile is a file"):
+        files.check_folder(tmp_path / "afile" / "deeper" / "still")
+    with pytest.raises(UsageError, match="is a folder: a file cannot be written at its name"):
+        files.check_file(tmp_path / "a-folder.pdf")
+    files.check_folder(tmp_path / "new" / "folder")  # may be made: nothing is made yet
+    files.check_file(tmp_path / "new" / "brief.pdf")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder.pdf", "afile"]

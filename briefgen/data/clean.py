@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
 
+from briefgen import errors
 from briefgen.errors import Location
 
 MAX_DEPTH = 20
@@ -94,7 +95,7 @@ def _place(path: Sequence[str | int], line_of: LineOf, file: str) -> Location:
     elif path and isinstance(path[0], int):  # a file that is a bare list of records
         record = f"record {path[0] + 1}"
         field_path = path[1:]
-    field = ".".join(str(p) for p in field_path) or None
+    field = errors.field_path(field_path) or None
     found = line_of(list(path))
     if isinstance(found, Location):  # a workbook's or CSV's cell
         return replace(found, record=found.record or record, field=field)

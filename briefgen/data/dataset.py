@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from briefgen.data import derive, provinces
 from briefgen.data.indicators import Catalogue, builtin
@@ -24,7 +25,7 @@ class Entry:
     where: Location = field(default_factory=Location)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
     """Records keyed by (unit code, year), with the indicator catalogue they use.
 
@@ -32,6 +33,12 @@ class Dataset:
     ``digest``: SHA-256 of the input bytes (``""`` when built in memory).
     ``denominators``: rankings of another number of units than the year's rule,
     as the data declares them: (indicator id, edition) → units ranked.
+
+    Two datasets are equal when their content is: the same records in the same
+    order, the same indicator catalogue (built-in and declared), title and
+    rankings out of another number of units (:meth:`other_denominators`).
+    Where they were read from (``source``, ``digest``, lines and cells) does not
+    count, so ``load(export(data, "a.yaml")) == data``.
 
     A national ranking of provinces (an indicator of kind ``rank``) reported
     without its denominator gets the number of units ranked in its edition
@@ -59,6 +66,33 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return self._content() == other._content()
+
+    __hash__ = None  # type: ignore[assignment]  # equal by content, which holds dicts
+
+    def _content(self) -> tuple[Any, ...]:
+        """What equality compares: everything a brief is made from."""
+        return (self.records, dict(self.catalogue.items()), self.title, self.other_denominators())
+
+    def other_denominators(self) -> dict[tuple[str, int], int]:
+        """Rankings of another number of units than the year's rule (63 units up to
+        2024, 34 from 2025): (indicator id, edition) → units ranked, as declared under
+        ``denominators`` and as the figures give them in ``of``."""
+        found = {
+            key: count
+            for key, count in self.denominators.items()
+            if count != provinces.denominator(key[1])
+        }
+        for record in self.records:
+            for indicator_id, observation in record.observations.items():
+                edition = observation.edition or record.year
+                if observation.of is not None and observation.of != provinces.denominator(edition):
+                    found.setdefault((indicator_id, edition), observation.of)
+        return found
 
     def units_ranked(self, indicator: str, edition: int) -> int:
         """How many units the ``edition`` of the national ranking ``indicator`` ranked:

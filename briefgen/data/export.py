@@ -19,22 +19,22 @@ import dataclasses
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from briefgen.data import layout, provinces
+from briefgen.data import layout
 from briefgen.data.cells import MAX_CELL_TEXT
 from briefgen.data.dataset import Dataset
 from briefgen.data.indicators import Indicator, builtin
 from briefgen.data.layout import SheetKind
 from briefgen.data.records import Observation, Person, Record
 from briefgen.data.tabular import grid_column, grid_label
-from briefgen.errors import Location, OutputError
-from briefgen.files import write_atomic
+from briefgen.errors import Location, OutputError, UsageError
+from briefgen.files import check_file, check_folder, write_atomic
 
 FORMATS = (".xlsx", ".yaml", ".yml", ".json")
 """File suffixes :func:`export` writes; any other path is a folder of CSV files."""
@@ -53,8 +53,25 @@ class Sheet:
     """For the figures grid: the indicator of each column (None for key columns)."""
 
 
+def check_target(to: Path) -> None:
+    """Refuse, before any work, a place ``export`` cannot write (a :class:`UsageError`):
+    an unknown suffix, a folder at a file's name, a file at a folder's name or above it."""
+    suffix = to.suffix.lower()
+    if suffix in FORMATS:
+        check_file(to)
+    elif suffix and not to.is_dir():
+        raise UsageError(
+            f"cannot export to '{suffix}' files",
+            Location(file=str(to)),
+            f"use one of: {', '.join(FORMATS)}, or a folder (a path without a suffix)",
+        )
+    else:
+        check_folder(to)
+
+
 def export(dataset: Dataset, to: Path) -> Path:
     """Write ``dataset`` to ``to``: .xlsx, .yaml/.yml, .json, or else a folder of CSV files."""
+    check_target(to)
     suffix = to.suffix.lower()
     if suffix in (".yaml", ".yml"):
         text = yaml.safe_dump(to_data(dataset), allow_unicode=True, sort_keys=False, width=100)
@@ -65,14 +82,6 @@ def export(dataset: Dataset, to: Path) -> Path:
     sheets = to_sheets(dataset)
     if suffix == ".xlsx":
         return write_atomic(to, workbook_bytes(sheets, str(to)))
-    if suffix:
-        raise OutputError(
-            f"cannot export to '{suffix}' files",
-            Location(file=str(to)),
-            f"use one of: {', '.join(FORMATS)}, or a folder (a path without a suffix)",
-        )
-    if to.exists() and not to.is_dir():
-        raise OutputError("is a file, not a folder", Location(file=str(to)))
     for sheet in sheets:
         write_atomic(to / f"{sheet.kind.id}.csv", csv_bytes(sheet))
     return to
@@ -89,7 +98,7 @@ def to_data(dataset: Dataset) -> dict[str, Any]:
     declared = declared_indicators(dataset)
     if declared:
         data["indicators"] = declared
-    denominators = declared_denominators(dataset.records)
+    denominators = declared_denominators(dataset)
     if denominators:
         data["denominators"] = denominators
     data["records"] = [
@@ -117,16 +126,12 @@ def declared_indicators(dataset: Dataset) -> dict[str, dict[str, Any]]:
     return declared
 
 
-def declared_denominators(records: Iterable[Record]) -> dict[str, dict[int, int]]:
-    """Rankings out of another number of units than the year's rule, as declared."""
+def declared_denominators(dataset: Dataset) -> dict[str, dict[int, int]]:
+    """Rankings out of another number of units than the year's rule, as the data file
+    declares them (:meth:`Dataset.other_denominators`): indicator id → {edition: units}."""
     found: dict[str, dict[int, int]] = {}
-    for record in records:
-        for indicator_id, observation in record.observations.items():
-            if observation.of is None:
-                continue
-            edition = observation.edition or record.year
-            if observation.of != provinces.denominator(edition):
-                found.setdefault(indicator_id, {})[edition] = observation.of
+    for (indicator_id, edition), count in sorted(dataset.other_denominators().items()):
+        found.setdefault(indicator_id, {})[edition] = count
     return found
 
 
@@ -150,7 +155,7 @@ def to_sheets(dataset: Dataset) -> list[Sheet]:
     if dataset.title:
         sheets["settings"].rows.append([layout.SETTINGS["title"], dataset.title])
     _fill_indicators(sheets["indicators"], declared_indicators(dataset))
-    for indicator_id, by_year in declared_denominators(records).items():
+    for indicator_id, by_year in declared_denominators(dataset).items():
         for year, count in sorted(by_year.items()):
             sheets["denominators"].rows.append([indicator_id, year, count])
     sheets["figures"] = figures_grid(dataset, records)

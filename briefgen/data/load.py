@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,77 @@ def _too_deep_line(text: str) -> int | None:
     return None
 
 
+READABLE = (
+    "a file or folder path, a DataFrame, a dict of DataFrames, or the data of a YAML file "
+    "as a dict (or a list of records)"
+)
+"""What :func:`load` reads, for messages."""
+
+
+def readable(source: object) -> bool:
+    """Whether ``source`` is of a kind :func:`load` reads (:data:`READABLE`)."""
+    return isinstance(source, (str, Path)) or tabular.is_frame(source) or is_python_data(source)
+
+
+def _in_memory(
+    source: Any, sheet: str | None, locale: str | None
+) -> tuple[Parsed, str, str] | None:
+    """Parse a DataFrame, a dict of DataFrames or data from Python (``None`` for a path)."""
+    if tabular.is_frame(source):
+        return tabular.read_frame(source, locale=locale), tabular.FRAME_FILE, ""
+    if isinstance(source, Mapping) and any(tabular.is_frame(v) for v in source.values()):
+        if not workbook.is_frames(source):
+            raise UsageError(
+                "a dict mixes DataFrames and other values",
+                Location(file=workbook.FRAMES_FILE),
+                "give a dict of DataFrames keyed by sheet (the workbook layout), or the data "
+                "of a YAML file: {'records': [...]} without DataFrames",
+            )
+        return workbook.read_frames(source, locale=locale), workbook.FRAMES_FILE, ""
+    if is_python_data(source):
+        return _python_data(source, sheet, locale), PYTHON_FILE, ""
+    return None
+
+
+PYTHON_FILE = "<data>"
+"""What messages name as the file of data given from Python (``load({"records": [...]})``)."""
+
+
+def is_python_data(source: object) -> bool:
+    """Whether ``source`` is data as a YAML file holds it, given from Python: a mapping
+    (``{"records": [...], "indicators": {...}}``) or a list of records.
+
+    :func:`load` reads a mapping holding DataFrames as the workbook layout
+    instead (:func:`workbook.is_frames`), and refuses one that mixes DataFrames
+    with other values.
+    """
+    if isinstance(source, Mapping):
+        return True  # one that holds DataFrames is refused where it is read
+    return isinstance(source, (list, tuple))
+
+
+def _python_data(source: Any, sheet: str | None, locale: str | None) -> Parsed:
+    """Data from Python, checked as a YAML file's (fields named, no lines)."""
+    if sheet is not None:
+        raise UsageError("sheet= applies to .xlsx workbooks only", Location(file=PYTHON_FILE))
+    if locale is not None:
+        raise UsageError(
+            "locale= applies to tables (CSV, XLSX, DataFrames) only: numbers given from "
+            "Python are numbers already",
+            Location(file=PYTHON_FILE),
+        )
+    return Parsed(list(source) if isinstance(source, tuple) else source, _no_lines)
+
+
+def _missing_hint(path: Path) -> str | None:
+    """Where to look when ``path`` does not exist: the folder it should be in, if that
+    is missing too."""
+    parent = path.parent
+    if str(parent) not in ("", ".") and not parent.exists():
+        return f"the folder {parent} does not exist either"
+    return None
+
+
 READERS: dict[str, Callable[..., Parsed]] = {
     ".yaml": read_yaml,
     ".yml": read_yaml,
@@ -181,15 +252,11 @@ def _parse(
     Raises :class:`DataError` when the file cannot be read or parsed, and
     :class:`UsageError` for options that do not apply to it.
     """
-    if tabular.is_frame(source):
-        return tabular.read_frame(source, locale=locale), tabular.FRAME_FILE, ""
-    if isinstance(source, Mapping) and workbook.is_frames(source):
-        return workbook.read_frames(source, locale=locale), workbook.FRAMES_FILE, ""
+    in_memory = _in_memory(source, sheet, locale)
+    if in_memory is not None:
+        return in_memory
     if not isinstance(source, (str, Path)):
-        raise UsageError(
-            "load() needs a file or folder path, a DataFrame or a dict of DataFrames, "
-            f"not {type(source).__name__}"
-        )
+        raise UsageError(f"load() needs {READABLE}, not {type(source).__name__}")
     file_path = Path(source)
     file = str(source)
     suffix = file_path.suffix.lower()
@@ -197,6 +264,9 @@ def _parse(
         raise UsageError("sheet= applies to .xlsx workbooks only", Location(file=file))
     if file_path.is_dir():
         return workbook.read_folder(file_path, file, locale=locale), file, ""
+    if not file_path.exists() and not file_path.is_symlink():
+        what = "folder" if file.endswith(("/", "\\")) else "file" if suffix else "file or folder"
+        raise DataError(f"{what} not found", Location(file=file), _missing_hint(file_path))
     reader = READERS.get(suffix)
     if reader is None:
         known = ", ".join(sorted(READERS))
@@ -261,7 +331,12 @@ def from_data(parsed: Parsed, file: str, digest: str = "") -> Dataset:
     if errors or dataset is None:
         error = errors[0].as_error()
         if len(errors) > 1:
-            error.add_hint(f"{len(errors) - 1} more problem(s): run 'briefgen validate {file}'")
+            command = (
+                "briefgen.validate() lists them all"
+                if file.startswith("<")
+                else f"run 'briefgen validate {file}'"
+            )
+            error.add_hint(f"{len(errors) - 1} more problem(s): {command}")
         raise error
     for problem in problems:
         warnings.warn(BriefgenWarning(problem.message, problem.where, problem.hint), stacklevel=4)
@@ -284,7 +359,17 @@ def report(
     except DataError as error:
         return Report(None, (Problem("error", error.message, error.where, error.hint, error),))
     dataset, problems = _checked(parsed, file, digest)
-    return Report(dataset, tuple(problems))
+    return Report(_without_errors(dataset, problems), tuple(problems))
+
+
+def _without_errors(dataset: Dataset | None, problems: Sequence[Problem]) -> Dataset | None:
+    """``dataset`` without the records an error names (a workbook cell that could not be
+    read leaves its record in the data, but the record did not pass)."""
+    named = {p.where.record for p in problems if p.severity == "error" and p.where.record}
+    if dataset is None or not named:
+        return dataset
+    kept = tuple(e for e in dataset.entries if e.where.record not in named)
+    return dataset if len(kept) == len(dataset.entries) else replace(dataset, entries=kept)
 
 
 def validate(

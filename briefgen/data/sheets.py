@@ -18,8 +18,8 @@ from typing import Any
 
 from briefgen.data import cells, provinces
 from briefgen.data.cells import Cell, CellProblem, Convention
-from briefgen.data.validate import Problem
-from briefgen.errors import DataError, Location
+from briefgen.data.validate import Problem, record_label, record_name
+from briefgen.errors import DataError, Location, field_path
 
 _LOCALE_LINE = re.compile(r"#\s*locale\s*:\s*(\S*)\s*$", re.IGNORECASE)
 _CONVENTION_SUFFIX = re.compile(r"\s*\[(vi|en)\]$", re.IGNORECASE)
@@ -327,13 +327,13 @@ class Assembly:
         return index
 
     def label(self, index: int) -> str:
-        """ "Nam Định 2021" for the record at ``index``."""
+        """ "Nam Định 2021" for the record at ``index`` (the official name when it resolves)."""
         record = self.records[index]
-        return f"{record['province']} {record['year']}"
+        return record_name(record["province"], record["year"])
 
     def record_label(self, index: int) -> str:
         """The record as validation names it: "record 2 (Nam Định 2021)"."""
-        return f"record {index + 1} ({self.label(index)})"
+        return record_label(index, self.records[index]["province"], self.records[index]["year"])
 
     def put(self, path: Path, value: object, where: Location) -> bool:
         """Set the value at ``path`` (dicts made on the way); a value given twice is a problem."""
@@ -399,7 +399,7 @@ def _field_name(path: Path) -> str:
     parts = [str(p) for p in path[2:]]
     if parts[:1] == ["observations"] and len(parts) == 3:
         return f"'{parts[2]}' of '{parts[1]}'"
-    return "'" + ".".join(parts) + "'"
+    return f"'{field_path(path[2:])}'"
 
 
 def _province_key(name: str, year: int) -> str:

@@ -19,6 +19,7 @@ figure and no text (a brief with nothing to report).
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,7 +31,13 @@ from briefgen.data import derive, provinces
 from briefgen.data.dataset import Dataset, Entry
 from briefgen.data.indicators import Catalogue, builtin
 from briefgen.data.records import Observation, Record
-from briefgen.errors import BriefgenError, DataError, Location, UnknownProvinceError
+from briefgen.errors import (
+    BriefgenError,
+    DataError,
+    Location,
+    UnknownProvinceError,
+    field_path,
+)
 
 TOLERANCE_PP = 0.5
 """How far (percentage points) a reported growth or attainment may stray from ours."""
@@ -63,8 +70,9 @@ class Problem:
 class Report:
     """Every problem of a data source: what ``briefgen.validate`` returns.
 
-    ``dataset``: the records that passed (``None`` when the source could not
-    be read at all).  ``problems``: errors and warnings in the order found,
+    ``dataset``: the records without errors (``None`` when the source could not
+    be read at all); a record an error names is left out of it, even when the
+    error only cost one of its cells.  ``problems``: errors and warnings in the order found,
     each with its place (file, line or sheet and cell, record, field).
     """
 
@@ -114,6 +122,8 @@ class _Checker:
         self.problems: list[Problem] = []
         self.catalogue: Catalogue = builtin()
         self.denominators: dict[tuple[str, int], int] = {}
+        self.noun = "data" if file.startswith("<") else "file"
+        """What messages call the source: a file, or data given from Python ("<data>")."""
 
     def at(
         self, path: Sequence[str | int], record: str | None = None, field: str | None = None
@@ -140,7 +150,7 @@ class _Checker:
             data = {"records": data}
         if not isinstance(data, Mapping):
             self.error(
-                "the file must hold a mapping with 'records:' or a list of records",
+                f"the {self.noun} must hold a mapping with 'records:' or a list of records",
                 Location(file=self.file, row=1),
             )
             return []
@@ -164,7 +174,9 @@ class _Checker:
                     "fill in the province and year of each row (docs/data.md)",
                 )
             else:
-                self.error("no records: the file needs a non-empty list under 'records:'", where)
+                self.error(
+                    f"no records: the {self.noun} needs a non-empty list under 'records:'", where
+                )
             return []
         entries: list[Entry] = []
         seen: dict[tuple[str, int], int] = {}
@@ -235,7 +247,7 @@ class _Checker:
         base: list[str | int] = ["records", index]
         label = f"record {index + 1}"
         if isinstance(item, Mapping) and item.get("province") and item.get("year"):
-            label = f"record {index + 1} ({_short(item['province'])} {_short(item['year'])})"
+            label = record_label(index, item["province"], item["year"])
         if not isinstance(item, Mapping):
             self.error("a record must be a mapping of fields", self.at(base, label))
             raise _Problems
@@ -248,23 +260,7 @@ class _Checker:
         except ValidationError as error:
             self._pydantic(error, base, label)
         year = record.year if record else fields.get("year")
-        observations: dict[str, Observation] = {}
-        if not isinstance(raw_observations, Mapping):
-            self.error(
-                "'observations' must map indicator ids to figures",
-                self.at([*base, "observations"], label, "observations"),
-            )
-        else:
-            for indicator_id, raw in raw_observations.items():
-                path = [*base, "observations", str(indicator_id)]
-                try:
-                    observation = Observation.model_validate(raw)
-                except ValidationError as error:
-                    self._pydantic(error, path, label, f"observations.{indicator_id}")
-                    continue
-                if isinstance(year, int):
-                    self._observation(year, str(indicator_id), observation, base, label)
-                observations[str(indicator_id)] = observation
+        observations = self._observations(raw_observations, year, base, label)
         if record is None:
             raise _Problems
         record = record.model_copy(update={"observations": observations})
@@ -282,19 +278,7 @@ class _Checker:
                 Problem("error", located.message, located.where, located.hint, located)
             )
             raise _Problems from None
-        for position, target in enumerate(record.targets):
-            if target.indicator is not None and target.indicator not in self.catalogue:
-                try:
-                    self.catalogue.require(
-                        target.indicator,
-                        self.at(
-                            [*base, "targets", position, "indicator"],
-                            label,
-                            f"targets.{position}.indicator",
-                        ),
-                    )
-                except DataError as error:
-                    self.absorb(error)
+        self._targets(record, base, label)
         if any(p.severity == "error" for p in self.problems[before:]):
             raise _Problems
         if _says_nothing(record):
@@ -305,13 +289,50 @@ class _Checker:
             )
         return Entry(record, unit, where)
 
+    def _observations(
+        self, raw_observations: Any, year: Any, base: list[str | int], label: str
+    ) -> dict[str, Observation]:
+        """The record's observations that are well formed, each checked against the
+        catalogue when the record's year is known."""
+        observations: dict[str, Observation] = {}
+        if not isinstance(raw_observations, Mapping):
+            self.error(
+                "'observations' must map indicator ids to figures",
+                self.at([*base, "observations"], label, "observations"),
+            )
+            return observations
+        for indicator_id, raw in raw_observations.items():
+            path = [*base, "observations", str(indicator_id)]
+            try:
+                observation = Observation.model_validate(raw)
+            except ValidationError as error:
+                self._pydantic(error, path, label, f"observations.{indicator_id}")
+                continue
+            if isinstance(year, int):
+                self._observation(year, str(indicator_id), observation, base, label)
+            observations[str(indicator_id)] = observation
+        return observations
+
+    def _targets(self, record: Record, base: list[str | int], label: str) -> None:
+        """Each target's indicator must be in the catalogue."""
+        for position, target in enumerate(record.targets):
+            if target.indicator is None or target.indicator in self.catalogue:
+                continue
+            path = ("targets", position, "indicator")
+            try:
+                self.catalogue.require(
+                    target.indicator, self.at([*base, *path], label, field_path(path))
+                )
+            except DataError as error:
+                self.absorb(error)
+
     def _pydantic(
         self, error: ValidationError, path: list[str | int], label: str, prefix: str = ""
     ) -> None:
         for detail in error.errors():
             loc = [p for p in detail["loc"] if not str(p).startswith("function-")]
-            field = ".".join(str(p) for p in [*([prefix] if prefix else []), *loc]) or None
-            self.error(_message(detail), self.at(path + loc, label, field))
+            field = field_path([*([prefix] if prefix else []), *loc]) or None
+            self.error(plain_message(detail), self.at(path + loc, label, field))
 
     def _observation(
         self, year: int, indicator_id: str, obs: Observation, base: list[str | int], label: str
@@ -394,18 +415,81 @@ def _says_nothing(record: Record) -> bool:
     return not figures and not any(texts) and not record.local_reports
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    kind = error.get("type", "")
+_PLAIN: dict[str, str] = {
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number, not NaN or infinity",
+    "string_type": "must be text",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "date_type": "must be a date such as 2022-01-07",
+    "date_parsing": "must be a date such as 2022-01-07: {error}",
+    "date_from_datetime_parsing": "must be a date such as 2022-01-07: {error}",
+    "date_from_datetime_inexact": "must be a date without a time of day, such as 2022-01-07",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping of fields",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "string_too_long": "is too long: at most {max_length} characters",
+    "too_long": "has too many items: at most {max_length}",
+    "literal_error": "must be one of: {expected}",
+}
+"""pydantic's error types → what a person filling in a data file reads (``{ge}`` and
+the like come from the error's context)."""
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error detail in plain words, with the value that was given:
+    "must be at least 1 (got 0)" for pydantic's "Input should be greater than or equal
+    to 1"."""
+    kind = str(error.get("type", ""))
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "missing":
         return "required field is missing"
-    text = str(error.get("msg", "invalid value"))
-    text = text.removeprefix("Value error, ")
+    context = {k: _context_value(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        text = _PLAIN[kind].format(**context)
+    except (KeyError, IndexError, ValueError):
+        text = str(error.get("msg", "invalid value"))
+        text = text.removeprefix("Value error, ").replace("Input should be", "must be", 1)
     value = error.get("input")
     if not isinstance(value, (Mapping, list)):
         text += f" (got {_short(value, repr)})"
     return text
+
+
+def _context_value(value: Any) -> str:
+    """A bound of a pydantic error for a message: 1, 100, 1e+15."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def record_label(index: int, province: Any, year: Any) -> str:
+    """How messages name the record at ``index``: "record 4 (Ninh Bình 2024)".
+
+    The province's official name when it resolves in ``year``, else the name as
+    written ("record 4 (Atlantis 2024)"), so a reader finds the record they mean.
+    """
+    return f"record {index + 1} ({record_name(province, year)})"
+
+
+def record_name(province: Any, year: Any) -> str:
+    """ "Ninh Bình 2024" for a record of ``province`` (any spelling) in ``year``."""
+    name = _short(province)
+    if isinstance(province, str) and isinstance(year, int) and not isinstance(year, bool):
+        with contextlib.suppress(BriefgenError, ValueError):  # unknown: shown as written
+            name = provinces.resolve(province, year=year).name
+    return f"{name} {_short(year)}"
 
 
 def _short(value: Any, show: Any = str, limit: int = 60) -> str:

@@ -26,7 +26,7 @@ from briefgen.data.cells import Cell, CellProblem
 from briefgen.data.indicators import Catalogue, Indicator, builtin
 from briefgen.data.layout import Column, SheetKind
 from briefgen.data.sheets import Assembly, Header, Table, data_rows, header
-from briefgen.errors import DataError, Location
+from briefgen.errors import DataError, Location, field_path
 
 if TYPE_CHECKING:
     from briefgen.data.load import Parsed
@@ -591,7 +591,7 @@ def _texts(table: Table, kind: SheetKind, assembly: Assembly, catalogue: Catalog
                 )
                 continue
         position = len(_list_at(record, path[2:]))
-        where = _where(table, head, text_cell, label, ".".join(map(str, (*path[2:], position))))
+        where = _where(table, head, text_cell, label, field_path((*path[2:], position)))
         assembly.append(path, cells.text(text_cell), where)
         assembly.owners[path] = (table.file, table.sheet)
 

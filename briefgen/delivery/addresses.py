@@ -169,6 +169,12 @@ def _split(text: str, where: Location) -> Iterator[str]:
 
 def _mailbox(item: str, where: Location) -> Mailbox:
     item = item.strip()
+    if _comma_separated(item):
+        raise DataError(
+            f"'{item}' holds several addresses separated by commas",
+            where,
+            _SEPARATE,
+        )
     if item.endswith(">"):
         start = item.rfind("<")
         if start < 0:
@@ -182,6 +188,31 @@ def _mailbox(item: str, where: Location) -> Mailbox:
 
 
 _FORM = "write addr@domain or Display Name <addr@domain>"
+_SEPARATE = "separate several addresses with ';' (a comma belongs to a display name)"
+
+
+def _comma_separated(item: str) -> bool:
+    """Whether ``item`` is several addresses joined by commas ("A, B <a@b.vn>, c@d.vn"):
+    two or more of its comma-separated parts (outside quotes and ``<…>``) hold an '@'.
+    A comma in a display name ("Sở A, tỉnh B <a@b.vn>") leaves one part with an '@'."""
+    parts = [""]
+    quoted = angled = escaped = False
+    for char in item:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"' and not angled:
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            angled = True
+        elif char == ">" and not quoted:
+            angled = False
+        elif char == "," and not quoted and not angled:
+            parts.append("")
+            continue
+        parts[-1] += char
+    return sum("@" in part for part in parts) >= 2
 
 
 def _display_name(name: str, item: str, where: Location) -> str:
@@ -217,7 +248,7 @@ def _address(address: str, item: str, where: Location) -> str:
     except EmailNotValidError as error:
         hint = _FORM
         if address.count("@") > 1 and ("," in address or " " in address.strip()):
-            hint = "separate several addresses with ';' (a comma belongs to a display name)"
+            hint = _SEPARATE
         elif "@" not in address:
             hint = (
                 f"{_FORM}; a YAML list [a, b] splits at commas, so quote an address whose "

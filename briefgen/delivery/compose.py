@@ -50,6 +50,7 @@ from briefgen.delivery.outbox import (
 )
 from briefgen.delivery.settings import DEFAULT_MAX_SIZE, MB, DkimSettings, Sender
 from briefgen.errors import InputError, Location, TemplateError, UsageError
+from briefgen.files import check_folder
 
 OUTBOX = "outbox"
 """The outbox folder's name inside the batch folder, unless another is given."""
@@ -134,6 +135,8 @@ def compose_messages(
         raise UsageError(f"limit must be at least 1, not {limit}", Location(field="limit"))
     if max_size < 1:
         raise UsageError(f"the size limit must be positive, not {max_size}")
+    if outbox is not None:
+        check_folder(Path(outbox))  # a file in the way is refused before any work
     parsed = batch if isinstance(batch, Batch) else read_batch(batch)
     book = (
         recipients
@@ -148,6 +151,7 @@ def compose_messages(
     chosen = units[:limit] if limit is not None else units
     signing = _signing(dkim)
     folder = Path(outbox) if outbox is not None else parsed.folder / OUTBOX
+    check_folder(folder)
     earlier = previous_messages(folder)
     moment = now or datetime.now().astimezone()
     with OutboxWriter(folder) as writer:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.data import provinces
-from briefgen.errors import DataError, Location, OutputError, UnknownProvinceError
+from briefgen.errors import DataError, Location, OutputError, UnknownProvinceError, field_path
 from briefgen.files import inside
 from briefgen.manifest import extends, is_signed
 
@@ -210,7 +210,7 @@ def _list(data: Mapping[str, Any], key: str, file: str) -> list[Any]:
 
 
 def _file(item: Mapping[str, Any], index: int, file: str, era: str) -> BatchFile:
-    prefix = f"files.{index}"
+    prefix = field_path(("files", index))
     code = _field(item, "code", str, file, prefix)
     try:
         provinces.get(code, era)

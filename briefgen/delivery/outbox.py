@@ -23,7 +23,7 @@ from typing import Any
 
 from briefgen import __version__
 from briefgen.errors import DataError, Location, OutputError
-from briefgen.files import write_atomic
+from briefgen.files import make_folder, write_atomic
 
 INDEX = "outbox.json"
 JOURNAL = "journal.jsonl"
@@ -196,8 +196,8 @@ class OutboxWriter:
     def __init__(self, folder: Path):
         self.folder = folder
         parent = folder.parent
+        make_folder(parent)  # a file in the way, no permission: the place asked for
         try:
-            parent.mkdir(parents=True, exist_ok=True)
             self._stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
         except OSError as error:
             raise OutputError(

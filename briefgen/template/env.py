@@ -93,6 +93,9 @@ class Config:
     """The ``logo:`` setting: the picture ``<logo/>`` places (``None`` for none)."""
     archival: str | None = None
     """PDF/A level of this template's PDFs ("2b", "1b"; ``None``: plain PDF)."""
+    entry_folder: Path | None = None
+    """The folder of the template whose entry file this one renders, when it has none
+    of its own and inherits it along ``extends`` (``None``: its own folder's)."""
 
 
 _CONFIG_KEYS = {
@@ -369,15 +372,7 @@ def _config(folder: Path) -> Config:
     if style_values.get("align", defaults.align) not in ("left", "center", "right", "justify"):
         raise fail("style.align must be left, center, right or justify", "style.align")
     style = m.TextStyle(**{**defaults.__dict__, **style_values})
-    entry = str(raw.get("entry", ENTRY))
-    if not _inside_folder(entry):
-        raise fail(
-            f"entry file '{entry}' is outside the template folder",
-            "entry",
-            "name a file in the template folder, e.g. brief.xml.j2",
-        )
-    if not (folder / entry).is_file():
-        raise fail(f"entry file '{entry}' not found in {folder}", "entry")
+    entry, entry_folder = _entry_file(folder, raw, fail)
     values = raw.get("values") or {}
     if not isinstance(values, dict):
         raise fail("'values' must be a mapping", "values")
@@ -403,7 +398,37 @@ def _config(folder: Path) -> Config:
         report=_report_settings(folder, raw.get("report")),
         logo=settings.logo_setting(_config_chain(folder)),
         archival=archival,
+        entry_folder=entry_folder,
     )
+
+
+def _entry_file(
+    folder: Path, raw: Mapping[str, Any], fail: Callable[..., TemplateError]
+) -> tuple[str, Path | None]:
+    """The entry file's name, and the folder it is inherited from (``None``: its own).
+
+    A template that sets no ``entry`` and has no ``brief.xml.j2`` renders the
+    entry file of the template it extends: a folder holding only a
+    ``template.yaml`` (``extends: official`` and some settings) is a template.
+    ``raw`` is the merged configuration, whose ``entry`` is this folder's own.
+    """
+    own = raw.get("entry")
+    entry = str(ENTRY if own is None else own)
+    if not _inside_folder(entry):
+        raise fail(
+            f"entry file '{entry}' is outside the template folder",
+            "entry",
+            "name a file in the template folder, e.g. brief.xml.j2",
+        )
+    if (folder / entry).is_file():
+        return entry, None
+    extends = raw.get("extends")
+    if own is None and extends is not None:
+        parent_folder = _parent_folder(folder, extends, str(folder / CONFIG))
+        parent = _load(parent_folder, parent_folder.parent == builtin_root()).config
+        return parent.entry, parent.entry_folder or parent_folder
+    hint = None if extends is not None else f"add {entry}, or extend a template (extends: official)"
+    raise fail(f"entry file '{entry}' not found in {folder}", "entry", hint)
 
 
 def _report_settings(folder: Path, raw: Any) -> settings.ReportSettings:
@@ -578,16 +603,20 @@ class Template:
 
     @property
     def _entry_name(self) -> str:
-        if self.builtin:
-            return f"{self.folder.name}/{self.config.entry}"
+        """The entry file's name for this template's loader."""
+        source = self.config.entry_folder or self.folder
+        if self.builtin or source.parent == builtin_root():
+            return f"{source.name}/{self.config.entry}"
         return self.config.entry
 
     def sources(self) -> tuple[tuple[str, str], ...]:
         """(display name, text) of the entry template and every template it can reach."""
         out: list[tuple[str, str]] = []
         seen: set[Path] = set()
-        first = self.folder / self.config.entry
-        for path in [first, *sorted(self.folder.glob("*.j2"))]:
+        first = (self.config.entry_folder or self.folder) / self.config.entry
+        searched = getattr(self.env.loader, "searchpath", [])
+        folders = [self.folder, *(Path(p) for p in searched if Path(p) != builtin_root())]
+        for path in [first, *(p for f in dict.fromkeys(folders) for p in sorted(f.glob("*.j2")))]:
             if path not in seen:
                 seen.add(path)
                 out.append((str(path), _source_text(path)))
@@ -708,9 +737,13 @@ class _Sandbox(sandbox.SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnvironment:
+def _environment(
+    folder: Path, lang: str, builtin: bool, inherited: Sequence[Path] = ()
+) -> sandbox.SandboxedEnvironment:
+    """The sandbox whose loader finds ``folder``'s files, then those of the user
+    templates it ``inherited`` its entry file from, then the built-in templates."""
     root = builtin_root()
-    search = [str(root)] if builtin else [str(folder), str(root)]
+    search = [str(root)] if builtin else [str(folder), *map(str, inherited), str(root)]
     env = _Sandbox(
         loader=_FileLoader(search, encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
@@ -730,8 +763,23 @@ def _environment(folder: Path, lang: str, builtin: bool) -> sandbox.SandboxedEnv
 @cache
 def _load(folder: Path, builtin: bool) -> Template:
     config = _config(folder)
-    env = _environment(folder, config.language, builtin)
+    env = _environment(folder, config.language, builtin, _entry_chain(folder, config))
     return Template(folder, config, env, builtin, _reference_docx(folder))
+
+
+def _entry_chain(folder: Path, config: Config) -> list[Path]:
+    """The user template folders between ``folder`` and the one whose entry file it
+    renders (inclusive), nearest first: their files are found as that entry expects."""
+    source = config.entry_folder
+    if source is None or source.parent == builtin_root():
+        return []
+    chain: list[Path] = []
+    for current, _ in _config_chain(folder)[1:]:
+        if current.parent != builtin_root():
+            chain.append(current)
+        if current == source:
+            break
+    return chain
 
 
 REFERENCE_DOCX = "reference.docx"

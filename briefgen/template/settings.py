@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from briefgen import model as m
 from briefgen.data.records import NFCText, Person
-from briefgen.errors import Location, TemplateError
+from briefgen.data.validate import plain_message
+from briefgen.errors import Location, TemplateError, field_path
 
 # --------------------------------------------------------------------------- report
 
@@ -74,8 +75,8 @@ def report_settings(raw: Any, file: str) -> ReportSettings:
         settings = ReportSettings.model_validate(dict(raw))
     except ValidationError as error:
         first = error.errors()[0]
-        key = ".".join(str(part) for part in ("report", *first["loc"]))
-        message = first["msg"]
+        key = field_path(("report", *first["loc"]))
+        message = plain_message(first)
         if first["type"] == "extra_forbidden":
             allowed = ", ".join(sorted(ReportSettings.model_fields))
             raise TemplateError(

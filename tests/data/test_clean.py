@@ -46,7 +46,7 @@ def test_the_screen_names_record_field_and_line_of_every_place() -> None:
     lines = {("records", 0, "highlights", 1): 7, ("records", 1, "observations"): 12}
     found = clean.screen(data, lambda path: lines.get(tuple(path)), "d.yaml")
     assert [str(f.where) for f in found] == [
-        "d.yaml:7, record 1, field 'highlights.1'",
+        "d.yaml:7, record 1, field 'highlights.2'",  # the second highlight: counted from 1
         "d.yaml:12, record 2, field 'observations'",  # the key itself; nothing under it
     ]
     assert found[1].message.startswith("a key text holds U+0002")

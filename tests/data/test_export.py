@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from briefgen.data.export import export
 from briefgen.data.indicators import KINDS, SECTIONS, builtin
 from briefgen.data.load import Parsed, from_data
 from briefgen.data.records import MIN_FIGURE
-from briefgen.errors import OutputError
+from briefgen.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = sorted(
@@ -29,9 +30,12 @@ TARGETS = ("book.xlsx", "folder", "data.yaml", "data.json")
 
 
 def _same(loaded: Dataset, original: Dataset) -> None:
-    assert loaded.records == original.records
+    """The equality docs/data.md promises: Dataset compares content, not where it was read."""
+    assert loaded == original
+    assert loaded.records == original.records  # what == compares, said part by part
     assert dict(loaded.catalogue) == dict(original.catalogue)
     assert loaded.title == original.title
+    assert loaded.other_denominators() == original.other_denominators()
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.name)
@@ -57,11 +61,37 @@ def test_export_to_an_unknown_suffix_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seeds = ROOT / "fixtures" / "seed-reports.yaml"
-    assert main(["export", str(seeds), "--to", str(tmp_path / "data.ods")]) == 1
+    assert main(["export", str(seeds), "--to", str(tmp_path / "data.ods")]) == 2
     assert "cannot export to '.ods' files" in capsys.readouterr().err
-    with pytest.raises(OutputError, match="is a file, not a folder"):
+    with pytest.raises(UsageError, match="is a file, not a folder"):
         (tmp_path / "taken").write_text("x")
         export(briefgen.load(seeds), tmp_path / "taken")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("afile", "afile: is a file, not a folder (choose another folder)"),
+        ("afile/data.yaml", "afile: is a file, not a folder"),
+        ("afile/folder", "afile is a file"),
+        ("data.yaml", "data.yaml: is a folder: a file cannot be written at its name"),
+        ("book.xlsx", "book.xlsx: is a folder: a file cannot be written at its name"),
+    ],
+)
+def test_export_to_a_place_taken_by_a_file_or_folder_exits_2_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, message: str
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "data.yaml").mkdir()
+    (tmp_path / "book.xlsx").mkdir()
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    # The data file does not exist: the target is refused before it is read.
+    code = main(["export", str(tmp_path / "missing.yaml"), "--to", str(tmp_path / target)])
+    (line,) = capsys.readouterr().err.splitlines()
+    assert code == 2 and message in line, line
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    with pytest.raises(UsageError, match=re.escape(message.split(": ", 1)[-1])):
+        briefgen.export(ROOT / "fixtures" / "seed-reports.yaml", tmp_path / target)
 
 
 def test_an_exported_workbook_keeps_figures_in_a_grid_and_details_in_rows(

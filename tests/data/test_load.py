@@ -159,3 +159,89 @@ def test_unknown_suffix_is_refused_with_the_known_ones(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         briefgen.load(tmp_path / "none.yaml")
+
+
+def test_a_missing_folder_or_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"^nope/: folder not found$"):
+        briefgen.load("nope/")
+    with pytest.raises(DataError, match=r"none: file or folder not found$"):
+        briefgen.load(tmp_path / "none")
+    with pytest.raises(DataError, match=r"folder .*gone does not exist either"):
+        briefgen.load(tmp_path / "gone" / "data.xlsx")
+
+
+# --------------------------------------------------------------------------- data from Python
+
+
+SEED_DATA = yaml.safe_load(SEEDS.read_text("utf-8"))
+
+
+def test_the_data_of_a_yaml_file_loads_from_python_as_from_the_file() -> None:
+    from_file = briefgen.load(SEEDS)
+    from_python = briefgen.load(SEED_DATA)
+    assert from_python == from_file  # records, declared indicators, title
+    assert from_python.source == "<data>" and from_python.digest == ""
+    assert briefgen.load(SEED_DATA["records"]) == briefgen.load({"records": SEED_DATA["records"]})
+    assert briefgen.load(tuple(SEED_DATA["records"])).records == from_file.records
+
+
+def test_data_from_python_takes_every_top_level_key_of_a_yaml_file() -> None:
+    data = {
+        "title": "Số liệu 2024",
+        "locale": "vi",
+        "indicators": {
+            "my_count": {"vi": "Số điểm", "en": "Points", "kind": "count", "unit": "dich_vu"}
+        },
+        "denominators": {"dti": {2024: 34}},
+        "records": [
+            {
+                "province": "Nam Dinh",
+                "year": 2024,
+                "observations": {"my_count": {"value": 7}, "dti": {"rank": 3, "of": 34}},
+            }
+        ],
+    }
+    dataset = briefgen.load(data)
+    assert dataset.title == "Số liệu 2024" and "my_count" in dataset.catalogue
+    assert dataset.units_ranked("dti", 2024) == 34
+    assert dataset.get("Nam Định", 2024).observations["my_count"].value == 7
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"records": [{"province": "Nam Dinh", "year": 2021, "targets": [{"text": "a"}, {}]}]},
+            "<data>, record 1 (Nam Định 2021), field 'targets.2': a target needs an "
+            "'indicator' or a 'text'",
+        ),
+        (
+            {"records": [{"province": "X", "year": 2021}]},
+            "<data>, record 1 (X 2021), field 'province': unknown province 'X'",
+        ),
+        ({"records": []}, "<data>, field 'records': no records: the data needs a non-empty list"),
+        ({"record": []}, "<data>, field 'record': unknown top-level key 'record'"),
+        ([5], "<data>, record 1: a record must be a mapping of fields"),
+    ],
+)
+def test_data_from_python_is_checked_as_a_file_with_fields_named_and_no_lines(
+    data: object, message: str
+) -> None:
+    with pytest.raises(DataError) as caught:
+        briefgen.load(data)
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert caught.value.where.row is None
+    report = briefgen.validate(data)
+    assert not report.ok and str(report.errors[0]).startswith(message.split(": ", 1)[0])
+
+
+def test_python_data_is_told_apart_from_dataframes() -> None:
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({"province": ["Nam Định"], "year": [2021], "postal_revenue": [130]})
+    assert len(briefgen.load({"figures": frame})) == 1  # a dict of DataFrames: the workbook
+    with pytest.raises(briefgen.UsageError, match="a dict mixes DataFrames and other values"):
+        briefgen.load({"figures": frame, "records": []})
+    with pytest.raises(briefgen.UsageError, match="locale= applies to tables"):
+        briefgen.load(SEED_DATA, locale="vi")
+    with pytest.raises(briefgen.UsageError, match=r"load\(\) needs a file or folder path"):
+        briefgen.load(5)

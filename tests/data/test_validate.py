@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import briefgen
 from briefgen.cli import main
 from briefgen.data.load import validate
 
@@ -29,8 +30,8 @@ def _record(
 MALFORMED: list[tuple[str, str, str, int]] = [
     (_record(province="Nam Dihn"), "unknown province 'Nam Dihn'", "province", 1),
     (_record(province="Atlantis"), "unknown province 'Atlantis'", "province", 1),
-    (_record(year="twenty"), "valid integer", "year", 2),
-    (_record(year="1800"), "greater than or equal to 1990", "year", 2),
+    (_record(year="twenty"), "must be a whole number (got 'twenty')", "year", 2),
+    (_record(year="1800"), "must be at least 1990 (got 1800)", "year", 2),
     (_record(province="Nam Định", year="2026"), "merged into Tỉnh Ninh Bình", "province", 1),
     (
         _record("postal_revenu: {value: 1}"),
@@ -40,7 +41,7 @@ MALFORMED: list[tuple[str, str, str, int]] = [
     ),
     (
         _record("postal_revenue: {value: abc}"),
-        "valid number",
+        "must be a number (got 'abc')",
         "observations.postal_revenue.value",
         4,
     ),
@@ -74,7 +75,7 @@ MALFORMED: list[tuple[str, str, str, int]] = [
         "observations.dti",
         4,
     ),
-    (_record("dti: {rank: 0, of: 63}"), "greater than or equal to 1", "observations.dti.rank", 4),
+    (_record("dti: {rank: 0, of: 63}"), "must be at least 1 (got 0)", "observations.dti.rank", 4),
     (
         # Without 'of', a national ranking covers the year's units: 63 up to 2024.
         _record("ict_index: {rank: 70}"),
@@ -104,7 +105,7 @@ MALFORMED: list[tuple[str, str, str, int]] = [
     ),
     (
         _record("broadband_subscribers: {value: 1, per_100: -3}"),
-        "greater than or equal to 0",
+        "must be at least 0 (got -3)",
         "observations.broadband_subscribers.per_100",
         4,
     ),
@@ -116,27 +117,27 @@ MALFORMED: list[tuple[str, str, str, int]] = [
     ),
     (
         _record("dti: {rank: 3, of: 63, edition: 1800}"),
-        "greater than or equal to 1990",
+        "must be at least 1990 (got 1800)",
         "observations.dti.edition",
         4,
     ),
-    (_record("postal_revenue: 130"), "valid dictionary", "observations.postal_revenue", 4),
+    (_record("postal_revenue: 130"), "must be a mapping", "observations.postal_revenue", 4),
     (_record(extra="colour: red"), "unknown field", "colour", 3),
-    (_record(extra="targets:\n  - {value: 3}"), "needs an 'indicator' or a 'text'", "targets.0", 4),
+    (_record(extra="targets:\n  - {value: 3}"), "needs an 'indicator' or a 'text'", "targets.1", 4),
     (
         _record(extra="targets:\n  - {indicator: phone_subscriber, value: 3}"),
         "unknown indicator 'phone_subscriber'",
-        "targets.0.indicator",
+        "targets.1.indicator",
         4,
     ),
     (
         _record(extra="targets:\n  - {indicator: dti}"),
         "has no value, per_100, rank_max or text",
-        "targets.0",
+        "targets.1",
         4,
     ),
     (_record(extra="report: {date: 2022-13-45}"), "date", "report.date", 3),
-    (_record(extra="leaders:\n  - {role: x}"), "required field is missing", "leaders.0.name", 4),
+    (_record(extra="leaders:\n  - {role: x}"), "required field is missing", "leaders.1.name", 4),
     (_record(extra="observations: [1, 2]"), "'observations' must map", "observations", 3),
 ]
 
@@ -295,7 +296,8 @@ def test_validate_reports_every_unreadable_cell_of_a_table_in_one_run(tmp_path: 
         (3, "rank", "'eleven' is not a number"),
         (5, "year", "'twenty' is not a number"),
     ], located
-    assert report.dataset is not None and len(report.dataset) == 3
+    # Nam Định 2021 has errors: it is not among the records that passed.
+    assert report.dataset is not None and len(report.dataset) == 2
     # Without its two unreadable figures, Nam Định 2021 has nothing left to report.
     assert [(w.where.record, w.message) for w in report.warnings] == [
         (
@@ -303,7 +305,7 @@ def test_validate_reports_every_unreadable_cell_of_a_table_in_one_run(tmp_path: 
             "the record has no figures or text, so its brief would report nothing",
         )
     ]
-    assert str(report).endswith("3 error(s), 1 warning(s); 3 valid record(s)")
+    assert str(report).endswith("3 error(s), 1 warning(s); 2 valid record(s)")
 
 
 def test_load_issues_warnings_through_the_warnings_module(tmp_path: Path) -> None:
@@ -418,3 +420,80 @@ def test_a_new_workbook_not_filled_in_warns_for_each_record(tmp_path: Path) -> N
         ("Báo cáo", "A3", "the record has no figures or text, so its brief would report nothing"),
         ("Báo cáo", "A4", "the record has no figures or text, so its brief would report nothing"),
     ]
+
+
+# --------------------------------------------------------------------------- what a person reads
+
+
+def test_positions_in_a_field_count_from_one_as_a_person_counts(tmp_path: Path) -> None:
+    targets = "targets:\n" + "".join(
+        f"  - {{indicator: phone_subscribers, value: {v}}}\n" for v in ("1", "2", "3", "abc")
+    )
+    path = _write(tmp_path, HEAD + _record(extra=targets + "highlights: [a, '']"))
+    _, problems = validate(path)
+    fields = {(p.where.field, p.where.row): p.message for p in problems}
+    # the fourth target is on line 8 of the file (line 1 is 'records:')
+    assert fields[("targets.4.value", 8)] == "must be a number (got 'abc')"
+    with pytest.raises(briefgen.DataError, match=r"field 'targets\.4\.value': must be a number"):
+        briefgen.load(path)
+
+
+@pytest.mark.parametrize(
+    ("observations", "extra", "message"),
+    [
+        ("dti: {rank: 0, of: 63}", "", "must be at least 1 (got 0)"),
+        ("dti: {rank: 10001}", "", "must be at most 10000 (got 10001)"),
+        ("postal_revenue: {value: .nan}", "", "must be a finite number, not NaN or infinity"),
+        ("postal_revenue: {value: [1]}", "", "must be a number"),
+        ("", "report: {copies: 2.5}", "must be a whole number (got 2.5)"),
+        ("", "report: {date: 2022-13-45}", "must be a date such as 2022-01-07"),
+        ("", "report: {number: 5}", "must be text (got 5)"),
+        ("", "highlights: abc", "must be a list (got 'abc')"),
+        ("", "leaders: [5]", "must be a mapping of fields (got 5)"),
+    ],
+)
+def test_pydantics_messages_are_said_in_plain_english(
+    tmp_path: Path, observations: str, extra: str, message: str
+) -> None:
+    _, problems = validate(_write(tmp_path, HEAD + _record(observations, extra)))
+    (problem,) = problems
+    assert problem.message.startswith(message), problem.message
+    assert "Input should" not in problem.message and "valid" not in problem.message
+
+
+def test_a_record_is_named_by_its_official_name_when_the_province_resolves(
+    tmp_path: Path,
+) -> None:
+    text = (
+        HEAD
+        + _record("dti: {rank: 0}", province="Nam Dinh", year="2021")
+        + _record("dti: {rank: 0}", province="Nam Dihn", year="2021")
+    )
+    _, problems = validate(_write(tmp_path, text))
+    assert [p.where.record for p in problems] == [
+        "record 1 (Nam Định 2021)",  # as written: "Nam Dinh"
+        "record 2 (Nam Dihn 2021)",  # no such province: as written
+        "record 2 (Nam Dihn 2021)",
+    ]
+
+
+def test_the_summary_counts_only_records_without_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table cell that cannot be read leaves its record in the data, but the record has an
+    error: it is not counted valid, nor is it in the report's dataset."""
+    path = tmp_path / "figures.csv"
+    path.write_text(
+        "province,year,indicator,value\n"
+        "Nam Dinh,2021,postal_revenue,abc\n"
+        "Nam Dinh,2021,phone_subscribers,1850000\n"
+        "Thanh Hóa,2020,sector_revenue,3630\n",
+        "utf-8",
+    )
+    assert main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "record 1 (Nam Định 2021), field 'observations.postal_revenue.value'" in captured.out
+    assert captured.err.strip() == f"{path}: 1 error(s), 0 warning(s); 1 valid record(s)"
+    report = briefgen.validate(path)
+    assert report.dataset is not None
+    assert [(e.unit.name, e.record.year) for e in report.dataset.entries] == [("Thanh Hóa", 2020)]

@@ -156,6 +156,21 @@ BAD_CSV: dict[str, tuple[str, list[str], int, str, str]] = {
         "to",
         "separate several addresses with ';'",
     ),
+    "a display name, then a comma and another address": (
+        HEADER,
+        [ROWS[0], '38,"Sở A, Sở B <a@thanhhoa.gov.vn>, c@thanhhoa.gov.vn",,,,\n', ROWS[2]],
+        3,
+        "to",
+        "'Sở A, Sở B <a@thanhhoa.gov.vn>, c@thanhhoa.gov.vn' holds several addresses separated "
+        "by commas (separate several addresses with ';' (a comma belongs to a display name))",
+    ),
+    "an address, then a comma and a display name": (
+        HEADER,
+        [ROWS[0], '38,"a@thanhhoa.gov.vn, Sở B <b@thanhhoa.gov.vn>",,,,\n', ROWS[2]],
+        3,
+        "to",
+        "holds several addresses separated by commas (separate several addresses with ';'",
+    ),
     "no 'to'": (
         HEADER,
         [ROWS[0], "38,,vp@thanhhoa.gov.vn,,,\n", ROWS[2]],

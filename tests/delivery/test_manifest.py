@@ -24,8 +24,8 @@ def test_the_manifest_groups_files_by_province_in_format_order(batch_2024: Path)
     ("change", "message"),
     [
         (lambda d: d.pop("year"), "field 'year': not a batch manifest: 'year' is None, not int"),
-        (lambda d: d["files"][0].pop("sha256"), "field 'files.0.sha256': not a batch manifest"),
-        (lambda d: d["files"][1].update(code="99"), "field 'files.1.code': no province with code"),
+        (lambda d: d["files"][0].pop("sha256"), "field 'files.1.sha256': not a batch manifest"),
+        (lambda d: d["files"][1].update(code="99"), "field 'files.2.code': no province with code"),
         (
             lambda d: d.update(files={}),
             "field 'files': not a batch manifest: 'files' is not a list",

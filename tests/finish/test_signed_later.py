@@ -276,6 +276,73 @@ def test_a_signed_file_the_manifest_does_not_vouch_for_is_never_rendered_over(
     assert (folder / THANH_HOA).read_bytes() == stranger.read_bytes()
 
 
+# --------------------------------------------------------------------------- batch, not skipping
+
+
+def test_a_plain_batch_over_signed_briefs_is_refused_before_any_work(
+    ready: Path, pki: Pki, pin: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --skip-existing a batch writes every brief anew: over a signed one it would
+    destroy the signatures, so it stops first, saying how many and the two choices."""
+    folder = copy_of(ready, tmp_path)
+    briefs = [str(folder / THANH_HOA), str(folder / HA_NOI)]
+    assert main(["sign", *briefs, "--config", str(p12_config(tmp_path, pki))]) == 0
+    files = {path.name: path.read_bytes() for path in folder.iterdir()}
+    capsys.readouterr()
+    for options in ((), ("--sign-fields",), ("--archival",)):
+        assert batch(folder, *options) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line == (
+            f"briefgen: error: {folder}: 2 signed brief(s) in the folder would be replaced, "
+            f"losing their signatures ({HA_NOI} and 1 more) (keep them with --skip-existing "
+            "(skip_existing=True), or replace them with --replace-signed (replace_signed=True))"
+        ), line
+        assert {path.name: path.read_bytes() for path in folder.iterdir()} == files
+    with pytest.raises(briefgen.UsageError, match="2 signed brief"):
+        briefgen.render_batch(
+            NATIONAL, 2024, formats=("pdf",), provinces=["38", "01"], out_dir=folder, workers=1
+        )
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == files
+    # A batch that writes no PDF replaces none: it is not refused.
+    assert batch(folder, "--format", "docx") == 0
+    assert (folder / THANH_HOA).read_bytes() == files[THANH_HOA]
+
+
+def test_replace_signed_replaces_signed_briefs_when_asked(
+    ready: Path, pki: Pki, pin: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = copy_of(ready, tmp_path)
+    assert main(["sign", str(folder / THANH_HOA), "--config", str(p12_config(tmp_path, pki))]) == 0
+    assert batch(folder, "--sign-fields", "--replace-signed") == 0
+    assert not is_signed((folder / THANH_HOA).read_bytes())
+    item = entries(folder)[THANH_HOA]
+    assert item["sha256"] == sha256(folder / THANH_HOA) and "signed" not in item
+    # With --skip-existing, what the earlier batch's manifest cannot vouch for (made with
+    # other options) is replaced too, instead of stopping the batch.
+    assert main(["sign", str(folder / THANH_HOA), "--config", str(p12_config(tmp_path, pki))]) == 0
+    capsys.readouterr()
+    assert batch(folder, "--archival", "--skip-existing", "--replace-signed") == 0
+    assert not is_signed((folder / THANH_HOA).read_bytes())
+    assert "2 file(s) written, 0 kept" in capsys.readouterr().err
+
+
+def test_a_signed_brief_another_batch_made_is_replaced_by_skip_existing_only_when_asked(
+    ready: Path, pki: Pki, pin: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = copy_of(ready, tmp_path)
+    other = tmp_path / "other"
+    assert batch(other, "--sign-fields", "--year", "2023") == 0
+    stranger = other / THANH_HOA.replace("2024", "2023")
+    assert main(["sign", str(stranger), "--config", str(p12_config(tmp_path, pki))]) == 0
+    shutil.copyfile(stranger, folder / THANH_HOA)
+    capsys.readouterr()
+    assert batch(folder, "--sign-fields", "--skip-existing") == 1
+    assert "or use --replace-signed" in capsys.readouterr().err.splitlines()[-1]
+    assert batch(folder, "--sign-fields", "--skip-existing", "--replace-signed") == 0
+    assert not is_signed((folder / THANH_HOA).read_bytes())
+    assert entries(folder)[THANH_HOA]["sha256"] == sha256(folder / THANH_HOA)
+
+
 # --------------------------------------------------------------------------- what send says
 
 

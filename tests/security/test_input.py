@@ -320,7 +320,7 @@ def test_text_a_document_cannot_hold_is_refused_alike_by_validate_and_render(
     checked = briefgen("validate", data)
     rendered = briefgen("render", data, *RENDER[2:], "--out", work / "out")
     assert checked.code == rendered.code == 2
-    where = "records.json, record 1, field 'highlights.1': "
+    where = "records.json, record 1, field 'highlights.2': "  # the second
     what = f"text holds {named} at character 11, which a document cannot hold"
     assert f"{where}error: {what}" in checked.out
     assert f"{where}{what}" in rendered.message

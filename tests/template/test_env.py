@@ -8,6 +8,7 @@ import pytest
 
 import briefgen
 from briefgen.errors import TemplateError
+from briefgen.template import env
 from briefgen.template.env import builtin_names, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,4 +150,68 @@ def test_extends_in_template_yaml_inherits_page_style_and_values(
 def test_extends_naming_no_template_is_a_located_error(tmp_path: Path) -> None:
     folder = _template(tmp_path, "<document/>", "name: x\nextends: oficial\n")
     with pytest.raises(TemplateError, match="'extends: oficial' names no template"):
+        load_template(folder)
+
+
+# --------------------------------------------------------------------------- no entry of its own
+
+
+def test_a_folder_with_only_template_yaml_renders_the_entry_of_the_template_it_extends(
+    tmp_path: Path, dataset: briefgen.Dataset
+) -> None:
+    folder = tmp_path / "tinh-x"
+    folder.mkdir()
+    (folder / "template.yaml").write_text(
+        "name: tinh-x\nextends: official\nstyle: {size_pt: 13}\n", "utf-8"
+    )
+    template = load_template(folder)
+    assert template.config.entry == "brief.xml.j2"
+    assert template.config.entry_folder == load_template("official").folder
+    brief = briefgen.build(dataset, province="Nam Định", year=2021, template=folder)
+    official = briefgen.build(dataset, province="Nam Định", year=2021)
+    assert brief.name == "nam-dinh-2021-tinh-x"
+    assert brief.style.size_pt == 13 and official.style.size_pt == 14
+    assert brief.blocks == official.blocks  # the official entry, rendered with its settings
+
+
+def test_an_inherited_entry_finds_the_files_of_the_template_it_comes_from(
+    tmp_path: Path, dataset: briefgen.Dataset
+) -> None:
+    """A chain of user templates: the grandchild (template.yaml only) renders its parent's
+    entry, which includes a file of that parent's folder; a file of the grandchild's own
+    folder of the same name wins, as it would for any template file it extends."""
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    (parent / "template.yaml").write_text("name: parent\nextends: official\n", "utf-8")
+    (parent / "brief.xml.j2").write_text(
+        '{% extends "official/brief.xml.j2" %}\n'
+        '{% block closing %}{% include "part.xml.j2" %}{{ super() }}{% endblock %}\n',
+        "utf-8",
+    )
+    (parent / "part.xml.j2").write_text("<p>Phần của mẫu cha.</p>\n", "utf-8")
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "template.yaml").write_text("name: child\nextends: ../parent\n", "utf-8")
+    grandchild = tmp_path / "grandchild"
+    grandchild.mkdir()
+    (grandchild / "template.yaml").write_text("name: grandchild\nextends: ../child\n", "utf-8")
+    dump = briefgen.build(dataset, "Nam Định", 2021, template=grandchild).dump()
+    assert "Phần của mẫu cha." in dump
+    (grandchild / "part.xml.j2").write_text("<p>Phần của mẫu cháu.</p>\n", "utf-8")
+    env._load.cache_clear()  # templates are cached per process: read the folder again
+    dump = briefgen.build(dataset, "Nam Định", 2021, template=grandchild).dump()
+    assert "Phần của mẫu cháu." in dump and "Phần của mẫu cha." not in dump
+
+
+def test_a_folder_without_an_entry_that_extends_nothing_says_what_to_add(tmp_path: Path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "template.yaml").write_text("name: empty\n", "utf-8")
+    with pytest.raises(TemplateError) as caught:
+        load_template(folder)
+    assert "entry file 'brief.xml.j2' not found" in str(caught.value)
+    assert "add brief.xml.j2, or extend a template (extends: official)" in str(caught.value)
+    # A child that names its own entry must have it: nothing is inherited then.
+    (folder / "template.yaml").write_text("name: empty\nextends: official\nentry: x.j2\n", "utf-8")
+    with pytest.raises(TemplateError, match=r"entry file 'x\.j2' not found"):
         load_template(folder)

@@ -256,9 +256,9 @@ def test_the_place_of_ho_chi_minh_city_keeps_its_prefix(tmp_path: Path) -> None:
     [
         ("report:\n  isuer: X\n", "report.isuer", "unknown key 'isuer'"),
         ("report: [a]\n", "report", "'report' must be a mapping"),
-        ("report:\n  copies: 0\n", "report.copies", "greater than or equal to 1"),
-        ("report:\n  signer: {role: X}\n", "report.signer.name", "Field required"),
-        ("report:\n  recipients: 5\n", "report.recipients", "valid tuple"),
+        ("report:\n  copies: 0\n", "report.copies", r"must be at least 1 \(got 0\)"),
+        ("report:\n  signer: {role: X}\n", "report.signer.name", "required field is missing"),
+        ("report:\n  recipients: 5\n", "report.recipients", r"must be a list \(got 5\)"),
         ("report:\n  summary: 'năm {yaer}'\n", "report.summary", r"unknown placeholder '\{yaer\}'"),
         ("report:\n  summary: 'năm {year.real}'\n", "report.summary", "unknown placeholder"),
         ("report:\n  summary: 'năm {year!r}'\n", "report.summary", "unknown placeholder"),
