@@ -1,8 +1,10 @@
-"""Look constants every writer shares, so a block looks the same in PDF and DOCX."""
+"""Look constants and rules every writer shares, so a block looks the same in PDF and DOCX."""
 
 from __future__ import annotations
 
 from typing import Final
+
+from briefgen import model as m
 
 TILE_FILL: Final = "F2F2F2"
 """Tile background: a light grey that prints on any office printer."""
@@ -19,3 +21,14 @@ DRAFT_LABELS: Final[dict[str, str]] = {"vi": "DỰ THẢO", "en": "DRAFT"}
 SIGNATURE_GAP_MM: Final = 25.0
 """Room between the signer's title and name when the document reserves none
 (``Signature.room_mm`` is ``None``): enough for a handwritten signature."""
+
+LEAD_IN_LINES: Final = 2
+"""Lines of a lead-in paragraph (:func:`leads_in`) printed on the page where what it
+introduces starts; the lines before may end the page before."""
+
+
+def leads_in(block: m.Block) -> bool:
+    """Whether ``block`` introduces what follows it ("… chủ yếu sau:"): a paragraph
+    ending with a colon, which a careful clerk never leaves at the foot of a page
+    with its list or table on the next."""
+    return isinstance(block, m.Paragraph) and m.plain(block.content).rstrip().endswith(":")

@@ -45,6 +45,7 @@ from reportlab.platypus.flowables import (  # type: ignore[import-untyped]
 )
 
 from briefgen import model as m
+from briefgen.writers._look import LEAD_IN_LINES
 
 Flowable: TypeAlias = Any
 """A reportlab flowable (reportlab ships no type information)."""
@@ -141,7 +142,40 @@ class KeepWithFirst(_Keep):
             parts = self.follower.splitOn(canvas, available_width, room)
             if len(parts) > 1 and _enough(parts[0], self.follower):
                 return _handed([*self.lead, *parts])
-        return self._moved()
+        return self._lead_in_split(available_width, available_height) or self._moved()
+
+    def _lead_in_split(
+        self, available_width: float, available_height: float
+    ) -> list[Flowable] | None:
+        """A lead-in paragraph (:func:`mark_lead_in`) that cannot print whole with the
+        start of what it introduces: its first lines here, its last
+        :data:`LEAD_IN_LINES` with the follower on the next page (``None`` when it
+        is not one, or has no lines to leave here)."""
+        last = self.lead[-1]
+        if not getattr(last, "_brief_lead_in", False) or not isinstance(last, PdfParagraph):
+            return None
+        canvas = self.canv
+        above = self.lead[:-1]
+        room = available_height - 1
+        if above:
+            gap = max(above[-1].getSpaceAfter(), last.getSpaceBefore())
+            room -= _height(above, available_width, canvas) + gap
+        _, height = last.wrapOn(canvas, available_width, available_height)
+        room = min(room, height - LEAD_IN_LINES * last.style.leading - 1)
+        if room <= last.style.leading:
+            return None
+        parts = last.splitOn(canvas, available_width, room)
+        if len(parts) < 2:
+            return None
+        mark_lead_in(parts[1])
+        return _handed([*above, parts[0], KeepWithFirst([parts[1]], self.follower)])
+
+
+def mark_lead_in(flowable: Flowable) -> None:
+    """Mark ``flowable`` (a paragraph ending with a colon) as leading in to the next one:
+    its last lines start the page of what it introduces (:class:`KeepWithFirst`)."""
+    flowable.keepWithNext = 1
+    flowable._brief_lead_in = True
 
 
 def _enough(first: Flowable, whole: Flowable) -> bool:

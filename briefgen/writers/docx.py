@@ -50,6 +50,7 @@ from briefgen.writers._look import (
     TILE_FILL,
     TREND_ARROWS,
     TREND_COLOURS,
+    leads_in,
 )
 
 __all__ = ["write"]
@@ -659,6 +660,9 @@ class _DocxWriter:
             paragraph.alignment = _ALIGNMENTS[block.align]
         if block.indent is False:
             paragraph.paragraph_format.first_line_indent = Pt(0)
+        if leads_in(block):
+            # Its last lines print on the page where what it introduces starts.
+            paragraph.paragraph_format.keep_with_next = True
         self._add_runs(paragraph, block.content)
 
     def _list(self, block: m.ListBlock) -> None:

@@ -62,6 +62,7 @@ from briefgen.writers._look import (
     TILE_FILL,
     TREND_ARROWS,
     TREND_COLOURS,
+    leads_in,
 )
 from briefgen.writers.layout import CATALOG_KEY, PdfLayout, Rect, SignatureBlock
 
@@ -745,6 +746,8 @@ class _StoryBuilder:
             made = self.block(block, Location(field=f"blocks[{index}]"))
             if isinstance(block, m.Chart):
                 made[0]._brief_chart = index  # for FlowDocTemplate's chart fitting
+            if leads_in(block):
+                _pdf_flow.mark_lead_in(made[-1])
             if (
                 isinstance(block, m.Signature)
                 and flowables

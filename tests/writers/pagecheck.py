@@ -9,7 +9,9 @@ are wrong today"), on our PDF and on LibreOffice's rendering of our DOCX alike:
   the signer), or a signature block printed without the end of the paragraph before
   it;
 - **split number**: a number of a table cell ("+27,63%*", "-14,29%", "2.890.000")
-  that is not printed whole on one line.
+  that is not printed whole on one line;
+- **lead-in alone**: a page other than the last whose text ends with a colon, the
+  list or table it introduces printed on the next page.
 
 What the checker must know of the document (margins, the signature's words, the
 numbers of the tables) is taken from the model once, as :class:`Expectations`, a
@@ -45,7 +47,7 @@ _JOINERS = str.maketrans(
     {"\u2011": "-", "\u2212": "-", "\u2010": "-", "\u00a0": " ", "\u202f": " ", "\u2060": None}
 )
 
-Kind = Literal["hole", "signature alone", "split number"]
+Kind = Literal["hole", "signature alone", "split number", "lead-in alone"]
 
 
 def normalise(text: str) -> str:
@@ -129,6 +131,8 @@ class _Page:
     """The words of the text area, in reading order (normalised)."""
     table_lines: tuple[str, ...]
     """Lines set in the table size (table cells), normalised."""
+    last_line: str
+    """The last line of the text area, normalised ("" on an empty page)."""
 
 
 def _read_page(page: Any, expect: Expectations) -> _Page:
@@ -155,15 +159,22 @@ def _read_page(page: Any, expect: Expectations) -> _Page:
         )
     )
     table_lines = tuple(normalise(line["text"]) for line in cells.extract_text_lines())
+    lines = sorted(body.extract_text_lines(), key=lambda line: float(line["top"]))
+    last_line = normalise(lines[-1]["text"]) if lines else ""
     empty = max(0.0, text_bottom - lowest) / text_height
-    return _Page(page.page_number, empty, words, table_lines)
+    return _Page(page.page_number, empty, words, table_lines, last_line)
 
 
 def check(pdf: Path, expect: Expectations) -> list[Problem]:
     """Every problem of the pages of ``pdf``, a rendering of the document ``expect`` describes."""
     with pdfplumber.open(pdf) as document:
         pages = [_read_page(page, expect) for page in document.pages]
-    return [*_holes(pages, expect), *_signature(pages, expect), *_split_numbers(pages, expect)]
+    return [
+        *_holes(pages, expect),
+        *_signature(pages, expect),
+        *_split_numbers(pages, expect),
+        *_leads_in(pages, expect),
+    ]
 
 
 def _holes(pages: list[_Page], expect: Expectations) -> Iterable[Problem]:
@@ -193,6 +204,12 @@ def _signature(pages: list[_Page], expect: Expectations) -> Iterable[Problem]:
                 "signature alone",
                 f"the signature is printed without '{expect.closing_tail}' before it",
             )
+
+
+def _leads_in(pages: list[_Page], expect: Expectations) -> Iterable[Problem]:
+    for page in pages[:-1]:
+        if page.last_line.rstrip().endswith(":"):
+            yield Problem(expect.name, page.number, "lead-in alone", page.last_line)
 
 
 def _split_numbers(pages: list[_Page], expect: Expectations) -> Iterable[Problem]:

@@ -248,6 +248,77 @@ def test_the_docx_keeps_the_closing_paragraph_with_the_signature() -> None:
     assert closing.paragraph_format.keep_with_next is True
 
 
+LEAD_IN = m.Paragraph(
+    (
+        T(
+            "Năm 2021, Sở Thông tin và Truyền thông tập trung thực hiện các mục tiêu, "
+            "nhiệm vụ chủ yếu sau:"
+        ),
+    )
+)
+TARGETS = m.ListBlock(
+    ordered=True,
+    items=tuple(
+        (T(f"Chỉ tiêu thứ {i}: hoàn thành kế hoạch chuyển đổi số của tỉnh năm 2021."),)
+        for i in range(1, 9)
+    ),
+)
+
+
+def long_lead_in(lines: int) -> m.Paragraph:
+    """A lead-in paragraph about ``lines`` lines long."""
+    return m.Paragraph(
+        (
+            T(
+                "Trong năm tới, Sở tiếp tục triển khai nhiều nhiệm vụ. " * (5 * lines // 3)
+                + "Cụ thể như sau:"
+            ),
+        )
+    )
+
+
+def test_the_checker_finds_a_lead_in_at_the_foot_of_a_page(tmp_path: Path) -> None:
+    document = m.Document(blocks=(filler(3), LEAD_IN, m.PageBreak(), TARGETS))
+    problems = [p for p in checked(document, tmp_path) if p.kind == "lead-in alone"]
+    assert [p.page for p in problems] == [1]
+    assert problems[0].detail.endswith("chủ yếu sau:")
+
+
+# Lines of filler that bring the lead-in to the foot of page 1 (or past it).
+LEAD_INS = [(LEAD_IN, lines, follower) for lines in range(36, 42) for follower in ("list", "table")]
+LEAD_INS += [(long_lead_in(6), lines, "list") for lines in range(33, 41)]
+
+
+@pytest.mark.parametrize(("lead_in", "lines", "follower"), LEAD_INS)
+def test_a_lead_in_prints_on_the_page_where_what_it_introduces_starts(
+    tmp_path: Path, lead_in: m.Paragraph, lines: int, follower: str
+) -> None:
+    introduced = TARGETS if follower == "list" else table_of(12)
+    document = m.Document(blocks=(filler(lines), lead_in, introduced))
+    pages = pdf_pages(pdf_writer.write(document))
+    start = "1. Chỉ tiêu thứ 1" if follower == "list" else "Bảng 1. Chỉ tiêu"
+    page = next(page for page in pages if start in page)
+    before = page.split(start)[0]
+    # At least the lead-in's last lines print above it; a long one may begin a page before.
+    assert before.endswith("sau: ") or before.endswith("như sau: ")
+    assert not kinds(checked(document, tmp_path)) & {"lead-in alone", "hole"}
+
+
+@pytest.mark.parametrize("lines", range(36, 42))
+def test_libreoffice_prints_a_docx_lead_in_with_what_it_introduces(
+    tmp_path: Path, libreoffice: str, lines: int
+) -> None:
+    document = m.Document(blocks=(filler(lines), LEAD_IN, TARGETS))
+    source = tmp_path / "brief.docx"
+    source.write_bytes(docx_writer.write(document))
+    body = read_docx(source).paragraphs
+    lead = next(p for p in body if p.text.endswith("chủ yếu sau:"))
+    assert lead.paragraph_format.keep_with_next is True
+    (printed,) = convert_to_pdf(libreoffice, [source], tmp_path)
+    problems = check(printed, Expectations.of(document, "brief"))
+    assert "lead-in alone" not in kinds(problems), report(problems)
+
+
 def test_numbers_and_header_words_of_narrow_columns_are_never_broken(tmp_path: Path) -> None:
     # The author's widths leave 4 % to each figure: far too little.
     header = tuple(m.Cell((T(text),)) for text in ("Chỉ tiêu", "So với cùng kỳ", "So với kế hoạch"))
