@@ -106,6 +106,8 @@ def make_folder(folder: Path) -> None:
         where = Location(file=str(folder))
         if error.errno in _CHOSEN_BADLY:
             in_the_way = error.errno in (errno.ENOTDIR, errno.EEXIST)
+            if in_the_way:
+                check_folder(folder)  # names the file in the way
             raise UsageError(
                 f"cannot make the output folder: {error.strerror}",
                 where,

@@ -242,11 +242,17 @@ RENDER = ["render", str(SEEDS), "--province", "36", "--year", "2021"]
         ([*RENDER, "--out", "{file}"], "{file}: is a file, not a folder"),
         ([*RENDER, "--out", "{file}/briefs"], "{file} is a file"),
         ([*RENDER, "--format", "pdf", "--out", "{folder}"], "official.pdf: is a folder"),
-        (["batch", str(SEEDS), "--year", "2021", "--out", "{file}"], "{file}: cannot make"),
-        (["batch", str(SEEDS), "--year", "2021", "--out", "{file}/x"], "{file}/x: cannot make"),
+        (
+            ["batch", str(SEEDS), "--year", "2021", "--out", "{file}"],
+            "{file}: is a file, not a folder",
+        ),
+        (
+            ["batch", str(SEEDS), "--year", "2021", "--out", "{file}/x"],
+            "{file}/x: {file} is a file",
+        ),
         (["demo", "--no-national", "--out", "{file}"], "{file}: is a file, not a folder"),
         (["new-template", "tinh-x", "--dir", "{file}"], "'{file}' is a file, not a folder"),
-        (["new-workbook", "{file}/book.xlsx"], "{file}: cannot make the output folder"),
+        (["new-workbook", "{file}/book.xlsx"], "{file}: is a file, not a folder"),
         (["new-workbook", "{folder}/book.xlsx"], "book.xlsx: already exists"),
         (["export", str(SEEDS), "--to", "{file}"], "{file}: is a file, not a folder"),
         (["export", str(SEEDS), "--to", "{file}/seeds.yaml"], "{file}: is a file, not a folder"),
@@ -256,7 +262,10 @@ RENDER = ["render", str(SEEDS), "--province", "36", "--year", "2021"]
             ["send", "{folder}", "--recipients", "book.csv", "--from", FROM, "--outbox", "{file}"],
             "{file}: is a file, not a folder",
         ),
-        (["sign", "x.pdf", "--config", "signing.yaml", "--out", "{file}"], "{file}: cannot make"),
+        (
+            ["sign", "x.pdf", "--config", "signing.yaml", "--out", "{file}"],
+            "{file}: is a file, not a folder",
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else " ".join(value[:1] + value[-2:-1]),
 )
