@@ -496,9 +496,7 @@ def _render_parser(commands: Any) -> None:
 
 
 def _batch_parser(commands: Any) -> None:
-    batch = commands.add_parser(
-        "batch", help="render every province of a year", epilog=DATA_EPILOG
-    )
+    batch = commands.add_parser("batch", help="render every province of a year", epilog=DATA_EPILOG)
     batch.add_argument("data", help=DATA_HELP)
     batch.add_argument("--year", required=True, type=int, help="the reports' year")
     batch.add_argument("--template", default="official", help="built-in name or folder")

@@ -10,6 +10,7 @@ get and never re-check it.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -620,6 +621,10 @@ class Meta:
     subject: str = ""
     keywords: tuple[str, ...] = ()
     language: str = "vi"
+    date: dt.date | None = None
+    """The document's date (the day it is issued): its creation and modification
+    date in both formats; ``None`` writes none (a brief whose date line is left
+    blank for the clerk has no date yet)."""
 
 
 @dataclass(frozen=True)
@@ -662,6 +667,8 @@ def dump(document: Document) -> str:
     change when a chart library changes its pixels.
     """
     lines: list[str] = [f"document lang={document.meta.language} title={document.meta.title!r}"]
+    if document.meta.date is not None:
+        lines[0] += f" date={document.meta.date.isoformat()}"
     if document.draft:
         lines[0] += " draft"
     for block in document.blocks:

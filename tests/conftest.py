@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import shutil
@@ -117,6 +118,7 @@ def sample_document() -> m.Document:
             subject="Kết quả công tác năm 2021",
             keywords=("ICT", "Nam Định"),
             language="vi",
+            date=dt.date(2022, 1, 15),
         ),
     )
 

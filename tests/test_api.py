@@ -321,3 +321,14 @@ def test_importing_briefgen_loads_no_heavy_dependency() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("template", ["official", "en", "summary"])
+def test_a_brief_is_dated_the_day_its_report_is_issued(template: str) -> None:
+    data = briefgen.load(SEEDS)
+    brief = briefgen.build(data, province="Nam Định", year=2021, template=template)
+    info = PdfReader(io.BytesIO(brief.to_bytes("pdf"))).metadata
+    assert info is not None and info["/CreationDate"] == "D:20220107000000+07'00'"
+    core = docx.Document(io.BytesIO(brief.to_bytes("docx"))).core_properties
+    assert core.created is not None and core.created.isoformat() == "2022-01-06T17:00:00+00:00"
+    assert "date=2022-01-07" in brief.dump().splitlines()[0]

@@ -184,8 +184,9 @@ def test_a_folder_lock_refuses_a_second_holder_and_leaves_nothing(tmp_path: Path
             files.lock_folder(tmp_path),
         ):
             pass
-        with pytest.raises(UsageError, match="another send is writing"), files.lock_folder(
-            tmp_path, "send"
+        with (
+            pytest.raises(UsageError, match="another send is writing"),
+            files.lock_folder(tmp_path, "send"),
         ):
             pass
     assert list(tmp_path.iterdir()) == []

@@ -638,6 +638,7 @@ class Template:
             subject=attrs.get("subject", ""),
             keywords=tuple(k.strip() for k in attrs.get("keywords", "").split(";") if k.strip()),
             language=attrs.get("lang", self.config.language),
+            date=parsed.date,
         )
         return m.Document(
             parsed.blocks, meta, self.config.page, self.config.style, self.reference_docx
@@ -676,6 +677,7 @@ names): not autoescaped.  Every other file is, the brief's XML and mail HTML too
 
 def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith(PLAIN_TEXT)
+
 
 def _source_text(path: Path) -> str:
     """A template file's text for locating errors; unreadable bytes never hide the error."""

@@ -8,6 +8,7 @@ output lines do not map back to template lines) and the output line.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -126,6 +127,8 @@ class Parsed:
 
     blocks: tuple[m.Block, ...]
     attrs: dict[str, str]
+    date: dt.date | None = None
+    """The document's date (its ``date`` attribute), ``None`` when it has none."""
 
 
 class _Converter:
@@ -219,8 +222,21 @@ class _Converter:
     def document(self, root: Element) -> Parsed:
         if root.tag != "document":
             raise self.error(root, f"the template must emit <document>, not <{root.tag}>")
-        self.check_attrs(root, ("title", "author", "subject", "keywords", "lang"))
-        return Parsed(tuple(self.blocks(root)), dict(root.attrs))
+        self.check_attrs(root, ("title", "author", "subject", "keywords", "lang", "date"))
+        return Parsed(tuple(self.blocks(root)), dict(root.attrs), self.date(root))
+
+    def date(self, root: Element) -> dt.date | None:
+        raw = root.attrs.get("date", "").strip()
+        if not raw:
+            return None
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise self.error(
+                root,
+                f"attribute 'date' of <document> is '{raw}', not a date",
+                "write it as YYYY-MM-DD (for example 2025-01-15), or leave it out",
+            ) from None
 
     def blocks(self, parent: Element) -> list[m.Block]:
         out: list[m.Block] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 from briefgen import model as m
@@ -32,3 +33,15 @@ def leads_in(block: m.Block) -> bool:
     ending with a colon, which a careful clerk never leaves at the foot of a page
     with its list or table on the next."""
     return isinstance(block, m.Paragraph) and m.plain(block.content).rstrip().endswith(":")
+
+
+DOCUMENT_TIME_ZONE: Final = dt.timezone(dt.timedelta(hours=7), "ICT")
+"""Vietnam's time: a document dated a day is created at that day's midnight there."""
+
+
+def issued_at(meta: m.Meta) -> dt.datetime | None:
+    """The moment written as the document's creation and modification date: the start
+    of its date in Vietnam (``None`` when it has no date: none is written)."""
+    if meta.date is None:
+        return None
+    return dt.datetime.combine(meta.date, dt.time(), DOCUMENT_TIME_ZONE)

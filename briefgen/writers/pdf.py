@@ -19,6 +19,7 @@ import reportlab.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,7 +38,14 @@ from reportlab.lib.enums import (  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfdoc import (  # type: ignore[import-untyped]
+    PDFDictionary,
+    PDFInfo,
+    PDFName,
+    PDFString,
+)
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas as PdfCanvas  # type: ignore[import-untyped]
 from reportlab.platypus import Flowable as PdfFlowable  # type: ignore[import-untyped]
 from reportlab.platypus import (
     Frame,
@@ -62,6 +70,7 @@ from briefgen.writers._look import (
     TILE_FILL,
     TREND_ARROWS,
     TREND_COLOURS,
+    issued_at,
     leads_in,
 )
 from briefgen.writers.layout import CATALOG_KEY, PdfLayout, Rect, SignatureBlock
@@ -269,12 +278,55 @@ def _build(
         ]
     )
     if not planning:
-        template.build(story)
+        template.build(story, canvasmaker=_dated_canvas(issued_at(document.meta)))
     else:  # the pages are laid out up to the last chart, no file is written
         template.chart_count = sum(isinstance(block, m.Chart) for block in document.blocks)
         with contextlib.suppress(_pdf_flow.PlanDone):
             template.build(story, canvasmaker=_pdf_flow.PlanningCanvas)
     return buffer.getvalue(), template.chart_scales, recorder.record()
+
+
+def _dated_canvas(moment: dt.datetime | None) -> Callable[..., Canvas]:
+    """A maker of reportlab canvases whose file is dated ``moment``: its creation and
+    modification date (``None``: neither is written; the same either way, whenever
+    it is written, as the invariant mode fixes the file identifier)."""
+
+    def make(*args: Any, **kwargs: Any) -> Canvas:
+        canvas = PdfCanvas(*args, **kwargs)
+        info = _DatedInfo()
+        info.__dict__.update(canvas._doc.info.__dict__)
+        info.moment = moment
+        canvas._doc.info = info
+        return canvas
+
+    return make
+
+
+class _DatedInfo(PDFInfo):  # type: ignore[misc]
+    """The document information dictionary, dated by :attr:`moment` (or undated)."""
+
+    moment: dt.datetime | None = None
+
+    def format(self, document: Any) -> bytes:
+        entries = {
+            "Title": PDFString(self.title),
+            "Author": PDFString(self.author),
+            "Producer": PDFString(self.producer),
+            "Creator": PDFString(self.creator),
+            "Subject": PDFString(self.subject),
+            "Keywords": PDFString(self.keywords),
+            "Trapped": PDFName(self.trapped),
+        }
+        if self.moment is not None:
+            offset = self.moment.utcoffset() or dt.timedelta()
+            minutes = int(offset.total_seconds()) // 60
+            sign = "+" if minutes >= 0 else "-"
+            stamp = self.moment.strftime("D:%Y%m%d%H%M%S") + (
+                f"{sign}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'"
+            )
+            entries["CreationDate"] = entries["ModDate"] = PDFString(stamp)
+        formatted: bytes = PDFDictionary(entries).format(document)
+        return formatted
 
 
 def _template(
@@ -1361,8 +1413,6 @@ def _store_in_catalog(canvas: Canvas, text: str) -> None:
     reportlab writes only the catalog keys it knows (``__NoDefault__``); the
     catalog object is given its own list with ours added.
     """
-    from reportlab.pdfbase.pdfdoc import PDFString  # type: ignore[import-untyped]
-
     catalog = canvas._doc.Catalog
     known: list[str] = list(type(catalog).__NoDefault__)
     if CATALOG_KEY not in known:
@@ -1487,7 +1537,6 @@ def text_stamp(lines: Sequence[str], size_pt: float = 10.0, font: str = "Times N
     time, Times New Roman 10 pt); the font is embedded as in every brief.
     """
     from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped,unused-ignore]
-    from reportlab.pdfgen.canvas import Canvas as PdfCanvas  # type: ignore[import-untyped]
 
     family = fonts.resolve_serif(font)
     face = family.face_name()

@@ -380,9 +380,7 @@ def test_the_address_sheet_of_a_briefgen_workbook_is_the_book(tmp_path: Path) ->
     workbook.save(path)
     book = load_address_book(path, year=2025)
     assert set(book.entries) == {"37", "38"}
-    assert book.entries["37"].to == (
-        Mailbox("Sở KH&CN, tỉnh Ninh Bình", "skhcn@ninhbinh.gov.vn"),
-    )
+    assert book.entries["37"].to == (Mailbox("Sở KH&CN, tỉnh Ninh Bình", "skhcn@ninhbinh.gov.vn"),)
     assert book.entries["38"].cc == (Mailbox("Văn phòng", "vp@thanhhoa.gov.vn"),)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -84,7 +85,8 @@ def test_preflight_rejects_the_plain_pdf(
 def test_the_pdfa_2b_variant_declares_its_part_an_srgb_intent_and_matching_xmp(
     code: str, year: int, seeds: briefgen.Dataset
 ) -> None:
-    data = briefgen.build(seeds, code, year).to_bytes("pdf", archival="2b")
+    brief = briefgen.build(seeds, code, year)
+    data = brief.to_bytes("pdf", archival="2b")
     assert declared_part(data) == "2b"
     with pikepdf.open(io.BytesIO(data)) as pdf:
         (intent,) = pdf.Root.OutputIntents
@@ -100,8 +102,11 @@ def test_the_pdfa_2b_variant_declares_its_part_an_srgb_intent_and_matching_xmp(
         assert meta["pdf:Keywords"] == info["/Keywords"]
         assert meta["pdf:Producer"] == info["/Producer"]
         assert meta["xmp:CreatorTool"] == info["/Creator"]
-        assert meta["xmp:CreateDate"].startswith("2000-01-01T00:00:00")
-        assert info["/CreationDate"].startswith("D:20000101000000")
+        # Dated the day of the report, in Vietnam, in the information and the XMP alike.
+        issued = brief.meta.date
+        assert issued is not None
+        assert meta["xmp:CreateDate"] == meta["xmp:ModifyDate"] == f"{issued}T00:00:00+07:00"
+        assert info["/CreationDate"] == f"D:{issued:%Y%m%d}000000+07'00'"
         # Every font is embedded.
         for page in pdf.pages:
             for font in page.Resources.Font.values():
@@ -203,3 +208,20 @@ def test_a_bad_template_archival_setting_names_the_field(tmp_path: Path) -> None
     )
     with pytest.raises(TemplateError, match=r"template.yaml:3, field 'archival': unknown archival"):
         briefgen.build(briefgen.load(SEEDS), "36", 2021, template=folder)
+
+
+def test_an_undated_brief_is_archival_without_dates(preflight: list[str], tmp_path: Path) -> None:
+    """A brief whose date line is left blank has no creation date, in the PDF/A too."""
+    text = SEEDS.read_text("utf-8")
+    undated = tmp_path / "undated.yaml"
+    undated.write_text(re.sub(r"(?m)^      date: .*\n", "", text), "utf-8")
+    brief = briefgen.build(briefgen.load(undated), "38", 2020)
+    assert brief.meta.date is None
+    path = brief.save(tmp_path / "brief.pdf", archival="1b")
+    result = subprocess.run(
+        [*preflight, str(path)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert "is a valid PDF/A-1b file" in result.stdout, result.stdout + result.stderr
+    with pikepdf.open(path) as pdf:
+        assert "/CreationDate" not in pdf.docinfo
+        assert "xmp:CreateDate" not in pdf.open_metadata()

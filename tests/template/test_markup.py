@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from briefgen import model as m
@@ -154,3 +156,21 @@ def test_a_signature_may_reserve_room_for_the_signature_and_seal() -> None:
     assert isinstance(plain, m.Signature) and plain.room_mm is None
     with pytest.raises(TemplateError, match="room_mm must be between 5 and 120"):
         _parse("<document><signature room-mm='300'><name>A</name></signature></document>")
+
+
+def test_the_document_date_is_read_from_its_attribute() -> None:
+    xml = "<document date='2025-01-15'><p>a</p></document>"
+    parsed = parse(xml, SourceMap((("t/brief.xml.j2", xml),), xml))
+    assert parsed.date == dt.date(2025, 1, 15)
+    undated = "<document><p>a</p></document>"
+    assert parse(undated, SourceMap((("t/brief.xml.j2", undated),), undated)).date is None
+
+
+@pytest.mark.parametrize("value", ["15/01/2025", "2025-02-30", "ngày 15"])
+def test_a_document_date_that_is_not_a_date_is_a_template_error(value: str) -> None:
+    template = f"<document\n  date='{value}'>\n<p>a</p></document>"
+    with pytest.raises(
+        TemplateError, match=f"attribute 'date' of <document> is '{value}'"
+    ) as caught:
+        _parse(template)
+    assert "YYYY-MM-DD" in str(caught.value) and "t/brief.xml.j2" in str(caught.value)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import subprocess
 import time
 import unicodedata
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import docx
@@ -460,9 +462,16 @@ def test_core_properties_are_filled(sample_docx: bytes) -> None:
     assert core.language == "vi-VN"
     assert core.last_modified_by == "briefgen"
     assert core.revision == 1
-    assert core.created is not None and core.created.year == 2000
+    # The document's date, at the start of that day in Vietnam (17:00 UTC the day before).
+    assert core.created == dt.datetime(2022, 1, 14, 17, 0, tzinfo=dt.UTC)
     assert core.modified == core.created
     assert core.comments == ""
+
+
+def test_a_document_without_a_date_has_no_creation_date(sample_document: m.Document) -> None:
+    undated = replace(sample_document, meta=replace(sample_document.meta, date=None))
+    core = read(write(undated)).core_properties
+    assert core.created is None and core.modified is None
 
 
 def test_two_writes_are_byte_identical(sample_document: m.Document) -> None:

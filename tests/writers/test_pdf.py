@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -459,6 +460,21 @@ def test_metadata_and_language_are_set(sample_document: m.Document, sample_pdf: 
     assert info.creator == "briefgen"
     assert "Nam Định" in str(info["/Keywords"])
     assert str(reader.root_object["/Lang"]) == "vi"
+
+
+def test_the_pdf_is_dated_the_documents_date(sample_pdf: bytes) -> None:
+    info = read(sample_pdf).metadata
+    assert info is not None
+    # The start of 15 January 2022 in Vietnam, both dates (pypdf reads them as moments).
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20220115000000+07'00'"
+    assert info.creation_date == dt.datetime(2022, 1, 15, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
+def test_a_pdf_without_a_date_has_no_creation_date(sample_document: m.Document) -> None:
+    undated = replace(sample_document, meta=replace(sample_document.meta, date=None))
+    info = read(write(undated)).metadata
+    assert info is not None and info.title == sample_document.meta.title
+    assert "/CreationDate" not in info and "/ModDate" not in info
 
 
 def _outline_titles(outline: Sequence[object]) -> list[object]:
