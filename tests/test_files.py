@@ -150,9 +150,11 @@ def test_a_name_may_not_leave_the_folder(tmp_path: Path) -> None:
 def test_an_output_folder_that_cannot_be_made_there_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "notes").write_bytes(b"x")
     for folder in (tmp_path / "notes", tmp_path / "notes" / "briefs"):
-        with pytest.raises(UsageError, match="a file is in the way") as caught:
+        with pytest.raises(UsageError, match="is a file") as caught:
             files.write_atomic(folder / "a.pdf", b"%PDF")
         assert caught.value.where.file == str(folder)
+        assert caught.value.hint == "choose another folder"
+        assert str(tmp_path / "notes") in str(caught.value)  # the file in the way, named
     assert (tmp_path / "notes").read_bytes() == b"x"
 
 
@@ -218,7 +220,7 @@ def test_writing_over_a_folder_is_a_usage_error_naming_the_file(tmp_path: Path) 
         files.write_atomic(tmp_path / "a.pdf", b"%PDF")
     assert caught.value.where.file == str(tmp_path / "a.pdf")
     (tmp_path / "file").write_bytes(b"x")
-    with pytest.raises(UsageError, match="cannot make the output folder"):
+    with pytest.raises(UsageError, match="is a file, not a folder"):
         files.write_atomic(tmp_path / "file" / "b.pdf", b"%PDF")
 
 
