@@ -617,64 +617,108 @@ def _bars(
     plan marks drawn across the slot.  Returns the value scale."""
     values = [b.value for b in bars] + [v for _, v in marks]
     ticks = _value_ticks(values, zero=True)
-    tick_texts = _tick_texts(ticks, spec.lang)
-    names = list(spec.categories)
-    n = len(names)
-    negative = any(b.value < 0 for b in bars)
     if horizontal:
-        bottom = _PAD + _TICK + 4
-        slot = (top - bottom) / n
-        # Many categories: smaller labels, then only every k-th one.
-        size = min(_TICK, max(5.0, slot * 0.8))
-        line = size * 1.19
-        every = _every(slot, line)
-        most = max(1, min(3, int(slot * every // line)))
-        wrapped = [
-            _wrap(c, scene.width * 0.34, size, most) if i % every == 0 else []
-            for i, c in enumerate(names)
-        ]
-        left = _PAD + max((text_width(x, size) for ls in wrapped for x in ls), default=0) + 6
-        right = scene.width - _PAD - 2
-        value_size = min(_VALUE, size)
-        shown = [b for b in bars if b.category % every == 0]
-        pos_room = max((text_width(b.label, value_size) for b in shown if b.value >= 0), default=0)
-        neg_room = max((text_width(b.label, value_size) for b in shown if b.value < 0), default=0)
-        scale = _Scale(
-            ticks[0], ticks[-1], left + (neg_room + 4 if negative else 0), right - pos_room - 4
-        )
-        for t, text in zip(ticks, tick_texts, strict=True):
-            x = scale(t)
-            scene.line(((x, bottom), (x, top)), GRID, 0.5)
-            scene.label(x, bottom - _TICK - 1, text, _TICK, MUTED, "middle")
-        for i, lines in enumerate(wrapped):
-            middle = top - slot * (i + 0.5)
-            first = middle + (len(lines) - 1) * line / 2 - size * 0.35
-            for j, text in enumerate(lines):
-                scene.label(left - 5, first - j * line, text, size, INK, "end")
-        for bar in bars:
-            middle = top - slot * (bar.category + 0.5 + bar.offset)
-            h = slot * bar.width
-            scene.box(scale(0), middle - h / 2, scale(bar.value) - scale(0), h, bar.colour)
-            if bar.category % every:
-                continue
-            baseline = middle - value_size * 0.35
-            if bar.value >= 0:
-                scene.label(scale(bar.value) + 3, baseline, bar.label, value_size, INK, "start")
-            else:
-                scene.label(scale(bar.value) - 3, baseline, bar.label, value_size, INK, "end")
-        scene.line(((scale(0), bottom), (scale(0), top)), MUTED, 0.7)
-        return scale
+        return _horizontal_bars(scene, spec, bars, top, ticks)
+    return _vertical_bars(scene, spec, bars, top, ticks, marks)
+
+
+def _horizontal_bars(
+    scene: _Scene, spec: m.ChartSpec, bars: Sequence[_Bar], top: float, ticks: Sequence[float]
+) -> _Scale:
+    """Bars along a value axis at the bottom, one row per category, named left of the plot."""
+    bottom = _PAD + _TICK + 4
+    slot = (top - bottom) / len(spec.categories)
+    # Many categories: smaller labels, then only every k-th one.
+    size = min(_TICK, max(5.0, slot * 0.8))
+    line = size * 1.19
+    every = _every(slot, line)
+    most = max(1, min(3, int(slot * every // line)))
+    wrapped = [
+        _wrap(c, scene.width * 0.34, size, most) if i % every == 0 else []
+        for i, c in enumerate(spec.categories)
+    ]
+    left = _PAD + max((text_width(x, size) for ls in wrapped for x in ls), default=0) + 6
+    right = scene.width - _PAD - 2
+    value_size = min(_VALUE, size)
+    shown = [b for b in bars if b.category % every == 0]
+    pos_room = max((text_width(b.label, value_size) for b in shown if b.value >= 0), default=0)
+    neg_room = max((text_width(b.label, value_size) for b in shown if b.value < 0), default=0)
+    negative = any(b.value < 0 for b in bars)
+    scale = _Scale(
+        ticks[0], ticks[-1], left + (neg_room + 4 if negative else 0), right - pos_room - 4
+    )
+    for t, text in zip(ticks, _tick_texts(ticks, spec.lang), strict=True):
+        x = scale(t)
+        scene.line(((x, bottom), (x, top)), GRID, 0.5)
+        scene.label(x, bottom - _TICK - 1, text, _TICK, MUTED, "middle")
+    _row_names(scene, wrapped, left - 5, top, slot, size, line)
+    _row_bars(scene, bars, scale, top, slot, every, value_size)
+    scene.line(((scale(0), bottom), (scale(0), top)), MUTED, 0.7)
+    return scale
+
+
+def _row_names(
+    scene: _Scene,
+    wrapped: Sequence[Sequence[str]],
+    right: float,
+    top: float,
+    slot: float,
+    size: float,
+    line: float,
+) -> None:
+    """Category names of horizontal bars, ending at ``right``, centred on their rows."""
+    for i, lines in enumerate(wrapped):
+        middle = top - slot * (i + 0.5)
+        first = middle + (len(lines) - 1) * line / 2 - size * 0.35
+        for j, text in enumerate(lines):
+            scene.label(right, first - j * line, text, size, INK, "end")
+
+
+def _row_bars(
+    scene: _Scene,
+    bars: Sequence[_Bar],
+    scale: _Scale,
+    top: float,
+    slot: float,
+    every: int,
+    size: float,
+) -> None:
+    """Horizontal bars from zero, those of named rows labelled past their ends."""
+    for bar in bars:
+        middle = top - slot * (bar.category + 0.5 + bar.offset)
+        h = slot * bar.width
+        scene.box(scale(0), middle - h / 2, scale(bar.value) - scale(0), h, bar.colour)
+        if bar.category % every:
+            continue
+        baseline = middle - size * 0.35
+        if bar.value >= 0:
+            scene.label(scale(bar.value) + 3, baseline, bar.label, size, INK, "start")
+        else:
+            scene.label(scale(bar.value) - 3, baseline, bar.label, size, INK, "end")
+
+
+def _vertical_bars(
+    scene: _Scene,
+    spec: m.ChartSpec,
+    bars: Sequence[_Bar],
+    top: float,
+    ticks: Sequence[float],
+    marks: Sequence[tuple[int, float]],
+) -> _Scale:
+    """Bars up from a zero line (down for negative values), categories named under them."""
+    tick_texts = _tick_texts(ticks, spec.lang)
     left, right = _plot_edges(scene, tick_texts)
-    slot = (right - left) / n
+    slot = (right - left) / len(spec.categories)
     # Narrow slots: only every k-th category is named (on one line) and labelled.
     widest_label = max((text_width(b.label, _VALUE) for b in bars), default=0.0)
     every = _every(slot, max(18.0, widest_label + 3))
     wrapped = [
         _wrap(c, slot * every * 0.95, _TICK, 3) if i % every == 0 else []
-        for i, c in enumerate(names)
+        for i, c in enumerate(spec.categories)
     ]
     depth = max((len(lines) for lines in wrapped), default=1)
     bottom = _PAD + depth * _LINE + 3
+    negative = any(b.value < 0 for b in bars)
     scale = _Scale(ticks[0], ticks[-1], bottom + (11 if negative else 0), top - 11)
     _value_grid(scene, scale, ticks, tick_texts, left, right)
     for i, lines in enumerate(wrapped):
@@ -688,6 +732,21 @@ def _bars(
         middle = left + slot * (category + 0.5)
         w = slot * 0.62
         scene.line(((middle - w / 2, scale(value)), (middle + w / 2, scale(value))), INK, 1.6)
+    _column_labels(scene, bars, marks, scale, left, slot, every)
+    scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
+    return scale
+
+
+def _column_labels(
+    scene: _Scene,
+    bars: Sequence[_Bar],
+    marks: Sequence[tuple[int, float]],
+    scale: _Scale,
+    left: float,
+    slot: float,
+    every: int,
+) -> None:
+    """Value labels of named categories: above a bar and its plan mark, under a negative bar."""
     for bar in bars:
         if bar.category % every:
             continue
@@ -697,8 +756,6 @@ def _bars(
             scene.label(middle, scale(above) + 2.5, bar.label, _VALUE, INK, "middle")
         else:
             scene.label(middle, scale(bar.value) - 8.5, bar.label, _VALUE, INK, "middle")
-    scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
-    return scale
 
 
 def _plot_edges(scene: _Scene, tick_texts: Sequence[str]) -> tuple[float, float]:
@@ -719,6 +776,16 @@ def _value_grid(
         y = scale(t)
         scene.line(((left, y), (right, y)), GRID, 0.5)
         scene.label(left - 4, y - 2.8, text, _TICK, MUTED, "end")
+
+
+def _category_axis(
+    scene: _Scene, categories: Sequence[str], left: float, right: float, bottom: float
+) -> None:
+    """The category axis at ``bottom``: a line, each category named under its slot."""
+    slot = (right - left) / len(categories)
+    scene.line(((left, bottom), (right, bottom)), MUTED, 0.7)
+    for i, category in enumerate(categories):
+        scene.label(left + slot * (i + 0.5), bottom - 9, category, _TICK, INK, "middle")
 
 
 def _number(lang: str) -> Callable[[float], str]:
@@ -819,9 +886,7 @@ def _line(scene: _Scene, spec: m.ChartSpec) -> None:
     bottom = _PAD + _LINE + 3
     scale = _Scale(ticks[0], ticks[-1], bottom, top - 11)
     _value_grid(scene, scale, ticks, texts, left, right)
-    scene.line(((left, bottom), (right, bottom)), MUTED, 0.7)
-    for i, category in enumerate(spec.categories):
-        scene.label(left + slot * (i + 0.5), bottom - 9, category, _TICK, INK, "middle")
+    _category_axis(scene, spec.categories, left, right, bottom)
     for index, series in enumerate(spec.series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         points = [
@@ -876,13 +941,7 @@ def _rank_trend(scene: _Scene, spec: m.ChartSpec) -> None:
     (63 → 34 in 2025) a dashed line marks it and the ranks are not joined across it."""
     words = _words(spec)
     ranks, totals = spec.series[0].values, spec.series[1].values
-    changes: list[tuple[int, float]] = []  # (category, number ranked from then on)
-    previous: float | None = None
-    for i, total in enumerate(totals):
-        if total is not None:
-            if previous is not None and total != previous:
-                changes.append((i, total))
-            previous = total
+    changes = _ranked_changes(totals)
     legend = [
         ("dash", MUTED, words["ranked_from"].format(year=spec.categories[i], n=int(total)))
         for i, total in changes
@@ -890,22 +949,42 @@ def _rank_trend(scene: _Scene, spec: m.ChartSpec) -> None:
     top = _header(scene, replace(spec, unit=spec.unit or words["rank_axis"]), _PAD, legend)
     deepest = int(max((t for t in totals if t is not None), default=63))
     ticks = [1] + [t for t in _nice_ticks(0, deepest) if 0 < t <= deepest and t != 1]
-    left = _PAD + max(text_width(str(int(t)), _TICK) for t in ticks) + 5
-    right = scene.width - _PAD - 2
+    texts = [str(int(t)) for t in ticks]
+    left, right = _plot_edges(scene, texts)
     bottom = _PAD + _LINE + 3
-    n = len(spec.categories)
-    slot = (right - left) / n
+    slot = (right - left) / len(spec.categories)
     scale = _Scale(1, deepest, top - 12, bottom + 4)  # inverted: 1 at the top
-    for t in ticks:
-        y = scale(t)
-        scene.line(((left, y), (right, y)), GRID, 0.5)
-        scene.label(left - 4, y - 2.8, str(int(t)), _TICK, MUTED, "end")
-    scene.line(((left, bottom), (right, bottom)), MUTED, 0.7)
-    for i, category in enumerate(spec.categories):
-        scene.label(left + slot * (i + 0.5), bottom - 9, category, _TICK, INK, "middle")
+    _value_grid(scene, scale, ticks, texts, left, right)
+    _category_axis(scene, spec.categories, left, right, bottom)
     for i, _ in changes:
         x = left + slot * i
         scene.line(((x, bottom), (x, top - 2)), MUTED, 0.8, (3.0, 2.0))
+    for run in _rank_runs(ranks, totals, scale, left, slot):
+        if len(run) > 1:
+            scene.line(run, ACCENT, 1.4)
+    _rank_points(scene, ranks, totals, scale, left, slot)
+
+
+def _ranked_changes(totals: Sequence[float | None]) -> list[tuple[int, float]]:
+    """Where the number ranked changes: (category, number ranked from then on)."""
+    changes: list[tuple[int, float]] = []
+    previous: float | None = None
+    for i, total in enumerate(totals):
+        if total is not None:
+            if previous is not None and total != previous:
+                changes.append((i, total))
+            previous = total
+    return changes
+
+
+def _rank_runs(
+    ranks: Sequence[float | None],
+    totals: Sequence[float | None],
+    scale: _Scale,
+    left: float,
+    slot: float,
+) -> list[list[tuple[float, float]]]:
+    """Points of a rank trend in runs to join: a gap or a new number ranked starts a run."""
     runs: list[list[tuple[float, float]]] = []
     last_total: float | None = None
     for i, (rank, total) in enumerate(zip(ranks, totals, strict=True)):
@@ -918,9 +997,18 @@ def _rank_trend(scene: _Scene, spec: m.ChartSpec) -> None:
             runs.append([])
         runs[-1].append(point)
         last_total = total
-    for run in runs:
-        if len(run) > 1:
-            scene.line(run, ACCENT, 1.4)
+    return runs
+
+
+def _rank_points(
+    scene: _Scene,
+    ranks: Sequence[float | None],
+    totals: Sequence[float | None],
+    scale: _Scale,
+    left: float,
+    slot: float,
+) -> None:
+    """A dot per ranked year labelled "rank/number ranked", the last year's in bold."""
     for i, (rank, total) in enumerate(zip(ranks, totals, strict=True)):
         if rank is None or total is None:
             continue
@@ -954,9 +1042,29 @@ def _peers(scene: _Scene, spec: m.ChartSpec) -> None:
     scale = _Scale(ticks[0], ticks[-1], bottom, top - 11)
     _value_grid(scene, scale, ticks, texts, left, right)
     slot = (right - left) / len(order)
+    chosen = _peer_bars(scene, order, spec.highlight, scale, left, slot)
+    scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
+    scene.line(((left, scale(median)), (right, scale(median))), INK, 0.9, (4.0, 2.5))
+    axis = words["peers_axis"].format(n=len(order))
+    scene.label((left + right) / 2, bottom - 9, axis, _TICK, INK, "middle")
+    if chosen is not None:
+        value, index = order[chosen]
+        text = f"{spec.categories[index]}: {number(value)}"
+        _peer_label(scene, order, chosen, text, scale, left, right)
+
+
+def _peer_bars(
+    scene: _Scene,
+    order: Sequence[tuple[float, int]],
+    highlight: int | None,
+    scale: _Scale,
+    left: float,
+    slot: float,
+) -> int | None:
+    """A bar per (value, category) in ``order``; returns the position of the highlighted one."""
     chosen: int | None = None
     for k, (value, index) in enumerate(order):
-        mine = index == spec.highlight
+        mine = index == highlight
         scene.box(
             left + slot * (k + 0.12),
             scale(0),
@@ -966,39 +1074,47 @@ def _peers(scene: _Scene, spec: m.ChartSpec) -> None:
         )
         if mine:
             chosen = k
-    scene.line(((left, scale(0)), (right, scale(0))), MUTED, 0.7)
-    scene.line(((left, scale(median)), (right, scale(median))), INK, 0.9, (4.0, 2.5))
-    axis = words["peers_axis"].format(n=len(order))
-    scene.label((left + right) / 2, bottom - 9, axis, _TICK, INK, "middle")
-    if chosen is not None:
-        value, index = order[chosen]
-        x = left + slot * (chosen + 0.5)
-        text = f"{spec.categories[index]}: {number(value)}"
-        width = text_width(text, _VALUE, True)
-        anchor: Literal["start", "middle", "end"] = "middle"
-        start = x - width / 2
-        if x - left < (right - left) * 0.2:
-            anchor, start = "start", x - 4
-        elif right - x < (right - left) * 0.2:
-            anchor, start = "end", x + 4 - width
-        # Above every bar the label spans, joined to its bar by a leader line.
-        under = [
-            max(v, 0.0)
-            for k, (v, _) in enumerate(order)
-            if left + slot * (k + 1) > start and left + slot * k < start + width
-        ]
-        base = scale(max([max(value, 0.0), *under]))
-        own = scale(max(value, 0.0))
-        scene.line(((x, own + 1.5), (x, base + 6.5)), INK, 0.6)
-        scene.label(
-            {"start": x - 4, "middle": x, "end": x + 4}[anchor],
-            base + 9,
-            text,
-            _VALUE,
-            INK,
-            anchor,
-            bold=True,
-        )
+    return chosen
+
+
+def _peer_label(
+    scene: _Scene,
+    order: Sequence[tuple[float, int]],
+    chosen: int,
+    text: str,
+    scale: _Scale,
+    left: float,
+    right: float,
+) -> None:
+    """``text`` naming the ``chosen`` bar, above every bar it spans, with a leader line."""
+    slot = (right - left) / len(order)
+    value = order[chosen][0]
+    x = left + slot * (chosen + 0.5)
+    width = text_width(text, _VALUE, True)
+    anchor: Literal["start", "middle", "end"] = "middle"
+    start = x - width / 2
+    if x - left < (right - left) * 0.2:
+        anchor, start = "start", x - 4
+    elif right - x < (right - left) * 0.2:
+        anchor, start = "end", x + 4 - width
+    # Above every bar the label spans, joined to its bar by a leader line.
+    under = [
+        max(v, 0.0)
+        for k, (v, _) in enumerate(order)
+        if left + slot * (k + 1) > start and left + slot * k < start + width
+    ]
+    base = scale(max([max(value, 0.0), *under]))
+    own = scale(max(value, 0.0))
+    scene.line(((x, own + 1.5), (x, base + 6.5)), INK, 0.6)
+    scene.label(
+        {"start": x - 4, "middle": x, "end": x + 4}[anchor],
+        base + 9,
+        text,
+        _VALUE,
+        INK,
+        anchor,
+        bold=True,
+    )
 
 
 LAYOUTS: dict[str, Callable[[_Scene, m.ChartSpec], None]] = {
@@ -1027,7 +1143,7 @@ def _rasterise(scene: Sequence[m.Mark], width: float, height: float) -> bytes:
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.path import Path as MplPath
     from matplotlib.transforms import Affine2D
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
     size = (round(width * _PX), round(height * _PX))
     renderer: Any = RendererAgg(size[0], size[1], DPI)  # type: ignore[no-untyped-call]
@@ -1038,59 +1154,70 @@ def _rasterise(scene: Sequence[m.Mark], width: float, height: float) -> bytes:
     renderer.draw_path(
         gc, MplPath.unit_rectangle(), Affine2D().scale(size[0], size[1]), (1.0, 1.0, 1.0)
     )
-    texts: list[m.Label] = []
     for mark in scene:
-        if isinstance(mark, m.Label):
-            texts.append(mark)
-            continue
-        gc = renderer.new_gc()
-        gc.set_antialiased(True)
-        gc.set_joinstyle("round")
-        if isinstance(mark, m.Box):
-            path = MplPath(
-                [
-                    (mark.x, mark.y),
-                    (mark.x + mark.width, mark.y),
-                    (mark.x + mark.width, mark.y + mark.height),
-                    (mark.x, mark.y + mark.height),
-                    (mark.x, mark.y),
-                ],
-                closed=True,
-            )
-            gc.set_linewidth(mark.line_width)
-            gc.set_snap(True)
-            if mark.stroke:
-                gc.set_foreground(_rgb(mark.stroke))
-            renderer.draw_path(gc, path, to_pixels, _rgb(mark.fill))
-        elif isinstance(mark, m.Stroke):
-            gc.set_linewidth(mark.line_width)
-            gc.set_foreground(_rgb(mark.colour))
-            gc.set_capstyle("butt" if mark.dash or len(mark.points) == 2 else "round")
-            if mark.dash:
-                gc.set_dashes(0, list(mark.dash))
-            renderer.draw_path(gc, MplPath(mark.points), to_pixels, None)
-        elif isinstance(mark, m.Dot):
-            circle = MplPath.circle((mark.x, mark.y), mark.radius)
-            gc.set_linewidth(mark.line_width)
-            if mark.stroke:
-                gc.set_foreground(_rgb(mark.stroke))
-            renderer.draw_path(gc, circle, to_pixels, _rgb(mark.fill))
+        if not isinstance(mark, m.Label):
+            _draw_shape(renderer, mark, to_pixels)
     image = Image.frombuffer("RGBA", size, renderer.buffer_rgba(), "raw", "RGBA", 0, 1)
     image = image.convert("RGB")
+    _draw_labels(image, [mark for mark in scene if isinstance(mark, m.Label)])
+    quantised = image.quantize(palette=_palette(scene), dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    quantised.save(out, format="PNG", dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def _draw_shape(renderer: Any, mark: m.Box | m.Stroke | m.Dot, to_pixels: Any) -> None:
+    """Draw one box, stroke or dot with the Agg ``renderer``, points ``to_pixels``."""
+    from matplotlib.path import Path as MplPath
+
+    gc = renderer.new_gc()
+    gc.set_antialiased(True)
+    gc.set_joinstyle("round")
+    if isinstance(mark, m.Box):
+        path = MplPath(
+            [
+                (mark.x, mark.y),
+                (mark.x + mark.width, mark.y),
+                (mark.x + mark.width, mark.y + mark.height),
+                (mark.x, mark.y + mark.height),
+                (mark.x, mark.y),
+            ],
+            closed=True,
+        )
+        gc.set_linewidth(mark.line_width)
+        gc.set_snap(True)
+        if mark.stroke:
+            gc.set_foreground(_rgb(mark.stroke))
+        renderer.draw_path(gc, path, to_pixels, _rgb(mark.fill))
+    elif isinstance(mark, m.Stroke):
+        gc.set_linewidth(mark.line_width)
+        gc.set_foreground(_rgb(mark.colour))
+        gc.set_capstyle("butt" if mark.dash or len(mark.points) == 2 else "round")
+        if mark.dash:
+            gc.set_dashes(0, list(mark.dash))
+        renderer.draw_path(gc, MplPath(mark.points), to_pixels, None)
+    elif isinstance(mark, m.Dot):
+        circle = MplPath.circle((mark.x, mark.y), mark.radius)
+        gc.set_linewidth(mark.line_width)
+        if mark.stroke:
+            gc.set_foreground(_rgb(mark.stroke))
+        renderer.draw_path(gc, circle, to_pixels, _rgb(mark.fill))
+
+
+def _draw_labels(image: Any, labels: Sequence[m.Label]) -> None:
+    """Draw ``labels`` on the Pillow ``image`` with FreeType, in the chart font."""
+    from PIL import ImageDraw
+
     pen = ImageDraw.Draw(image)
     anchors = {"start": "ls", "middle": "ms", "end": "rs"}
-    for label in texts:
+    for label in labels:
         pen.text(
-            (label.x * _PX, size[1] - label.y * _PX),
+            (label.x * _PX, image.height - label.y * _PX),
             label.text,
             font=_font(label.size, label.bold),
             fill=label.colour,
             anchor=anchors[label.anchor],
         )
-    quantised = image.quantize(palette=_palette(scene), dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    quantised.save(out, format="PNG", dpi=(DPI, DPI))
-    return out.getvalue()
 
 
 def _palette(scene: Sequence[m.Mark]) -> Any:

@@ -702,6 +702,7 @@ def _dump_header_line(line: HeaderLine) -> str:
 
 
 def _dump_block(block: Block, pad: str) -> list[str]:
+    """The dump lines of one block, each starting with ``pad``."""
     match block:
         case Heading(level=level, content=content):
             return [f"{pad}h{level} {_dump_inlines(content)}"]
@@ -715,74 +716,100 @@ def _dump_block(block: Block, pad: str) -> list[str]:
             return [f"{pad}{'ol' if ordered else 'ul'}"] + [
                 f"{pad}  {mark} {_dump_inlines(item)}" for item in items
             ]
-        case Table(header=header, body=body, widths=widths, caption=caption):
-            out = [f"{pad}table widths={','.join(f'{w:.3f}' for w in widths)}"]
-            if caption:
-                out.append(f"{pad}  caption {_dump_inlines(caption)}")
-            for kind, rows in (("th", header), ("td", body)):
-                for row in rows:
-                    cells = " | ".join(_dump_cell(c) for c in row)
-                    out.append(f"{pad}  {kind} {cells}")
-            return out
-        case Chart(spec=spec, caption=caption, image=image):
-            out = [
-                f"{pad}chart {spec.kind} {spec.title!r} unit={spec.unit!r} "
-                f"highlight={spec.highlight} {spec.width_mm:g}x{spec.height_mm:g}mm"
-                f"{' drawn' if image else ''}",
-                f"{pad}  categories {', '.join(spec.categories)}",
-            ]
-            if spec.better:
-                out.append(f"{pad}  better {', '.join(b or '—' for b in spec.better)}")
-            for series in spec.series:
-                values = ", ".join("—" if v is None else f"{v:.12g}" for v in series.values)
-                out.append(f"{pad}  series {series.label!r}: {values}")
-            if caption:
-                out.append(f"{pad}  caption {_dump_inlines(caption)}")
-            return out
-        case Tiles(tiles=tiles, columns=columns):
-            out = [f"{pad}tiles columns={columns}"]
-            for tile in tiles:
-                arrow = {"up": "▲", "down": "▼", "flat": "►", None: ""}[tile.trend]
-                mood = {True: "+", False: "-", None: ""}[tile.good]
-                out.append(
-                    f"{pad}  tile {_dump_inlines(tile.label)} = {_dump_inlines(tile.value)}"
-                    f" | {arrow}{mood} {_dump_inlines(tile.note)}".rstrip()
-                )
-            return out
+        case Table():
+            return _dump_table(block, pad)
+        case Chart():
+            return _dump_chart(block, pad)
+        case Tiles():
+            return _dump_tiles(block, pad)
         case PageBreak():
             return [f"{pad}pagebreak"]
-        case Letterhead(left=left, right=right, left_foot=lf, right_foot=rf, left_width=lw):
-            out = [f"{pad}letterhead left_width={lw:g}"]
-            if block.logo is not None:
-                logo = block.logo
-                out.append(
-                    f"{pad}  logo {block.logo_position} {logo.width_mm:g}x{logo.height_mm:g}mm"
-                    f" {len(logo.data)} bytes {logo.description!r}"
-                )
-            out += [f"{pad}  left  {_dump_header_line(line)}" for line in left]
-            out += [f"{pad}  right {_dump_header_line(line)}" for line in right]
-            if lf is not None:
-                out.append(f"{pad}  left-foot  {_dump_header_line(lf)}")
-            if rf is not None:
-                out.append(f"{pad}  right-foot {_dump_header_line(rf)}")
-            return out
+        case Letterhead():
+            return _dump_letterhead(block, pad)
         case Title(lines=title_lines):
             return [f"{pad}title"] + [f"{pad}  {_dump_inlines(line)}" for line in title_lines]
         case Addressees(items=items, label=label):
             return [f"{pad}addressees {_dump_inlines(label)}"] + [
                 f"{pad}  {_dump_inlines(item)}" for item in items
             ]
-        case Signature(authority=authority, name=name, recipients=recipients, recipients_label=rl):
-            out = [f"{pad}signature"]
-            if recipients or rl:
-                out.append(f"{pad}  recipients {_dump_inlines(rl)}")
-                out += [f"{pad}    {_dump_inlines(r)}" for r in recipients]
-            out += [f"{pad}  authority {_dump_inlines(a)}" for a in authority]
-            out.append(f"{pad}  name {_dump_inlines(name)}")
-            if block.room_mm is not None:
-                out.append(f"{pad}  room {block.room_mm:g}mm")
-            return out
+        case Signature():
+            return _dump_signature(block, pad)
     raise TypeError(f"unknown block {block!r}")
+
+
+def _dump_table(table: Table, pad: str) -> list[str]:
+    """The dump lines of a table: its widths, caption, header and body rows."""
+    out = [f"{pad}table widths={','.join(f'{w:.3f}' for w in table.widths)}"]
+    if table.caption:
+        out.append(f"{pad}  caption {_dump_inlines(table.caption)}")
+    for kind, rows in (("th", table.header), ("td", table.body)):
+        for row in rows:
+            cells = " | ".join(_dump_cell(c) for c in row)
+            out.append(f"{pad}  {kind} {cells}")
+    return out
+
+
+def _dump_chart(chart: Chart, pad: str) -> list[str]:
+    """The dump lines of a chart: its spec and caption, and whether it is drawn."""
+    spec = chart.spec
+    out = [
+        f"{pad}chart {spec.kind} {spec.title!r} unit={spec.unit!r} "
+        f"highlight={spec.highlight} {spec.width_mm:g}x{spec.height_mm:g}mm"
+        f"{' drawn' if chart.image else ''}",
+        f"{pad}  categories {', '.join(spec.categories)}",
+    ]
+    if spec.better:
+        out.append(f"{pad}  better {', '.join(b or '—' for b in spec.better)}")
+    for series in spec.series:
+        values = ", ".join("—" if v is None else f"{v:.12g}" for v in series.values)
+        out.append(f"{pad}  series {series.label!r}: {values}")
+    if chart.caption:
+        out.append(f"{pad}  caption {_dump_inlines(chart.caption)}")
+    return out
+
+
+def _dump_tiles(tiles: Tiles, pad: str) -> list[str]:
+    """The dump lines of key figures: one a tile, with its trend arrow and mood."""
+    out = [f"{pad}tiles columns={tiles.columns}"]
+    for tile in tiles.tiles:
+        arrow = {"up": "▲", "down": "▼", "flat": "►", None: ""}[tile.trend]
+        mood = {True: "+", False: "-", None: ""}[tile.good]
+        out.append(
+            f"{pad}  tile {_dump_inlines(tile.label)} = {_dump_inlines(tile.value)}"
+            f" | {arrow}{mood} {_dump_inlines(tile.note)}".rstrip()
+        )
+    return out
+
+
+def _dump_letterhead(letterhead: Letterhead, pad: str) -> list[str]:
+    """The dump lines of a letterhead: its logo, both columns and their foot lines."""
+    out = [f"{pad}letterhead left_width={letterhead.left_width:g}"]
+    if letterhead.logo is not None:
+        logo = letterhead.logo
+        out.append(
+            f"{pad}  logo {letterhead.logo_position} {logo.width_mm:g}x{logo.height_mm:g}mm"
+            f" {len(logo.data)} bytes {logo.description!r}"
+        )
+    out += [f"{pad}  left  {_dump_header_line(line)}" for line in letterhead.left]
+    out += [f"{pad}  right {_dump_header_line(line)}" for line in letterhead.right]
+    if letterhead.left_foot is not None:
+        out.append(f"{pad}  left-foot  {_dump_header_line(letterhead.left_foot)}")
+    if letterhead.right_foot is not None:
+        out.append(f"{pad}  right-foot {_dump_header_line(letterhead.right_foot)}")
+    return out
+
+
+def _dump_signature(signature: Signature, pad: str) -> list[str]:
+    """The dump lines of a signature: recipients, authority, signer and signing room."""
+    out = [f"{pad}signature"]
+    if signature.recipients or signature.recipients_label:
+        out.append(f"{pad}  recipients {_dump_inlines(signature.recipients_label)}")
+        out += [f"{pad}    {_dump_inlines(r)}" for r in signature.recipients]
+    out += [f"{pad}  authority {_dump_inlines(a)}" for a in signature.authority]
+    out.append(f"{pad}  name {_dump_inlines(signature.name)}")
+    if signature.room_mm is not None:
+        out.append(f"{pad}  room {signature.room_mm:g}mm")
+    return out
 
 
 def _dump_cell(cell: Cell) -> str:
