@@ -96,41 +96,47 @@ def record_signed(
         if required:
             raise DataError("holds no digital signature: there is nothing to record", where)
         return None
-    manifest = file.parent / MANIFEST
     with _locked(file.parent):
-        try:
-            body = _read(manifest)
-        except DataError as error:
-            _not_recorded(error, required)
-            return None
-        if body is None:
-            if required:
-                hint = "only files of a briefgen batch folder are recorded"
-                raise DataError(f"no {MANIFEST} beside it", where, hint)
-            return None
-        entry = _entry(body, file)
-        if entry is None:
-            if required:
-                raise DataError(f"{manifest} does not list it", where)
-            return None
-        digest = hashlib.sha256(data).hexdigest()
-        if entry.get("sha256") == digest and entry.get("bytes") == len(data):
-            if entry.get("signed") is not True:
-                entry["signed"] = True
-                _write(manifest, body)
-                return manifest
-            return None
-        if not extends(data, str(entry.get("sha256")), _size(entry)):
-            refusal = DataError(
-                f"{manifest} does not vouch for it: the file is not the batch's file with "
-                "signatures added, so its entry was not updated and briefgen send refuses it",
-                where,
-                "sign the file the batch wrote, or render it into a new folder and sign that",
-            )
-            _not_recorded(refusal, required)
-            return None
-        entry.update(sha256=digest, bytes=len(data), signed=True)
-        _write(manifest, body)
+        return _record(file.parent / MANIFEST, file, data, where, required)
+
+
+def _record(
+    manifest: Path, file: Path, data: bytes, where: Location, required: bool
+) -> Path | None:
+    """Update the entry of ``file`` in ``manifest`` for its signed ``data`` (folder locked)."""
+    try:
+        body = _read(manifest)
+    except DataError as error:
+        _not_recorded(error, required)
+        return None
+    if body is None:
+        if required:
+            hint = "only files of a briefgen batch folder are recorded"
+            raise DataError(f"no {MANIFEST} beside it", where, hint)
+        return None
+    entry = _entry(body, file)
+    if entry is None:
+        if required:
+            raise DataError(f"{manifest} does not list it", where)
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    if entry.get("sha256") == digest and entry.get("bytes") == len(data):
+        if entry.get("signed") is not True:
+            entry["signed"] = True
+            _write(manifest, body)
+            return manifest
+        return None
+    if not extends(data, str(entry.get("sha256")), _size(entry)):
+        refusal = DataError(
+            f"{manifest} does not vouch for it: the file is not the batch's file with "
+            "signatures added, so its entry was not updated and briefgen send refuses it",
+            where,
+            "sign the file the batch wrote, or render it into a new folder and sign that",
+        )
+        _not_recorded(refusal, required)
+        return None
+    entry.update(sha256=digest, bytes=len(data), signed=True)
+    _write(manifest, body)
     return manifest
 
 
@@ -241,7 +247,8 @@ def _not_recorded(error: DataError, required: bool) -> None:
     """Raise ``error`` when recording was asked for, else warn with it."""
     if required:
         raise error
-    warnings.warn(BriefgenWarning(error.message, error.where, error.hint), stacklevel=4)
+    # The warning names the line that called record_signed's caller (through _record).
+    warnings.warn(BriefgenWarning(error.message, error.where, error.hint), stacklevel=5)
 
 
 def _read(manifest: Path) -> dict[str, Any] | None:

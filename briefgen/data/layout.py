@@ -208,18 +208,28 @@ INDICATOR = Column("indicator", "Chỉ tiêu", help="mã chỉ tiêu (xem sheet 
 
 
 def _sheets() -> tuple[SheetKind, ...]:
-    return (
-        SheetKind(
-            "settings",
-            "Thông tin chung",
-            (
-                Column("key", "Mục", help="tên mục: " + ", ".join(SETTINGS.values()), width=22),
-                Column("value", "Giá trị", help="giá trị của mục", width=60),
-            ),
-            "Tiêu đề của bộ số liệu và cách viết số (vi: 1.175.000 và 49,8; "
-            "en: 1,175,000 và 49.8) khi số được gõ dưới dạng chữ.",
-            keyed=False,
+    """Every kind of sheet, in the order workbooks hold them."""
+    return (_settings_sheet(), *_report_sheets(), *_text_sheets(), *_catalogue_sheets())
+
+
+def _settings_sheet() -> SheetKind:
+    """The settings sheet: the dataset's title and how its numbers are written."""
+    return SheetKind(
+        "settings",
+        "Thông tin chung",
+        (
+            Column("key", "Mục", help="tên mục: " + ", ".join(SETTINGS.values()), width=22),
+            Column("value", "Giá trị", help="giá trị của mục", width=60),
         ),
+        "Tiêu đề của bộ số liệu và cách viết số (vi: 1.175.000 và 49,8; "
+        "en: 1,175,000 và 49.8) khi số được gõ dưới dạng chữ.",
+        keyed=False,
+    )
+
+
+def _report_sheets() -> tuple[SheetKind, ...]:
+    """The sheets of a province-year's report facts, figures and targets."""
+    return (
         SheetKind(
             "reports",
             "Báo cáo",
@@ -247,6 +257,12 @@ def _sheets() -> tuple[SheetKind, ...]:
             (*KEY_COLUMNS, *_model_columns(Target, _TARGET_LABELS)),
             "Mục tiêu năm sau: mỗi dòng một mục tiêu, theo chỉ tiêu hoặc bằng lời.",
         ),
+    )
+
+
+def _text_sheets() -> tuple[SheetKind, ...]:
+    """The sheets of a province-year's texts, leaders, local reports and sources."""
+    return (
         SheetKind(
             "texts",
             "Nội dung",
@@ -288,6 +304,12 @@ def _sheets() -> tuple[SheetKind, ...]:
             (*KEY_COLUMNS, *_model_columns(Source, _SOURCE_LABELS)),
             "Nguồn của số liệu: bài viết, văn bản.",
         ),
+    )
+
+
+def _catalogue_sheets() -> tuple[SheetKind, ...]:
+    """The sheets that extend the indicator catalogue: own indicators, ranking sizes."""
+    return (
         SheetKind(
             "indicators",
             "Khai báo chỉ tiêu",

@@ -131,12 +131,7 @@ def compose_messages(
     a changed file, a template error or an oversized message raises an
     :class:`InputError` and leaves the outbox as it was.
     """
-    if limit is not None and limit < 1:
-        raise UsageError(f"limit must be at least 1, not {limit}", Location(field="limit"))
-    if max_size < 1:
-        raise UsageError(f"the size limit must be positive, not {max_size}")
-    if outbox is not None:
-        check_folder(Path(outbox))  # a file in the way is refused before any work
+    _check_options(limit, max_size, outbox)
     parsed = batch if isinstance(batch, Batch) else read_batch(batch)
     book = (
         recipients
@@ -152,26 +147,61 @@ def compose_messages(
     signing = _signing(dkim)
     folder = Path(outbox) if outbox is not None else parsed.folder / OUTBOX
     check_folder(folder)
+    run = _Run(parsed, book, who, mail, folder, signing, max_size)
+    return ComposeReport(_write_outbox(run, chosen, now, progress))
+
+
+def _check_options(limit: int | None, max_size: int, outbox: str | Path | None) -> None:
+    """Refuse a limit or size limit below 1, and a file where the outbox folder goes."""
+    if limit is not None and limit < 1:
+        raise UsageError(f"limit must be at least 1, not {limit}", Location(field="limit"))
+    if max_size < 1:
+        raise UsageError(f"the size limit must be positive, not {max_size}")
+    if outbox is not None:
+        check_folder(Path(outbox))  # a file in the way is refused before any work
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every message of one :func:`compose_messages` call is composed with."""
+
+    batch: Batch
+    book: AddressBook
+    who: Sender
+    mail: MailTemplates
+    folder: Path
+    """The outbox folder."""
+    signing: _Signing | None
+    max_size: int
+
+
+def _write_outbox(
+    run: _Run,
+    chosen: Sequence[tuple[Unit, Sequence[BatchFile]]],
+    now: datetime | None,
+    progress: ComposeProgress | None,
+) -> Outbox:
+    """Compose the message of each province ``chosen`` and write the outbox, all or nothing."""
+    parsed, folder = run.batch, run.folder
     earlier = previous_messages(folder)
     moment = now or datetime.now().astimezone()
     with OutboxWriter(folder) as writer:
         for done, (unit, files) in enumerate(chosen, start=1):
             composed = _compose_province(
-                parsed, unit, files, book.require(unit.code, unit.name), who, mail,
-                moment, earlier, folder, signing, max_size,
+                parsed, unit, files, run.book.require(unit.code, unit.name), run.who, run.mail,
+                moment, earlier, folder, run.signing, run.max_size,
             )  # fmt: skip
             writer.add(composed.message, composed.data)
             if progress is not None:
                 progress(done, len(chosen), composed.message)
         skipped = tuple(Skipped(f.code, f.province, f.reason) for f in parsed.failures)
-        result = writer.commit(
+        return writer.commit(
             batch=str(parsed.folder),
             year=parsed.year,
             template=parsed.template,
             complete=parsed.complete,
             skipped=skipped,
         )
-    return ComposeReport(result)
 
 
 def _mail_templates(template: str | Path | None, batch: Batch) -> MailTemplates:

@@ -306,35 +306,17 @@ class Signer:
         where: Location,
         moment: dt.datetime | None = None,
     ) -> bytes:
-        from pyhanko.sign import fields, signers
-        from pyhanko.sign.general import SigningError
-        from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
-        from pyhanko.stamp import StaticStampStyle
+        """Sign ``data`` in signature field ``field`` with key ``spec``; returns the signed bytes.
 
-        style = StaticStampStyle(
-            border_width=0,
-            background=content,
-            background_opacity=1.0,
-            background_layout=_fill_layout(),
-        )
-        meta = signers.PdfSignatureMetadata(
-            field_name=field,
-            md_algorithm="sha256",
-            subfilter=fields.SigSeedSubFilter.PADES,
-            reason=self.config.reason,
-            location=self.config.location,
-        )
+        ``box``: where a new field goes on page ``page`` (``None``: the field
+        exists).  ``content``: the field's picture.  ``moment``: the signing
+        time (``None``: now).
+        """
+        from pyhanko.sign.general import SigningError
+        from pyhanko.sign.timestamps import TimestampRequestError
+
         url = self.config.timestamp_url
-        signer_class = _vietnam_time_signer()
-        pdf_signer = signer_class(
-            meta,
-            signer=self._key(spec).signer,
-            timestamper=HTTPTimeStamper(url, timeout=15) if url else None,
-            stamp_style=style,
-            new_field_spec=(
-                fields.SigFieldSpec(field, on_page=page, box=_box(box)) if box is not None else None
-            ),
-        )
+        pdf_signer = self._pdf_signer(spec, field, page, box, content)
         pdf_signer.signing_time = moment or dt.datetime.now(VIETNAM_TIME).replace(microsecond=0)
         # pyHanko sizes the signature's room by signing once for nothing; the size is the
         # same for every brief a key signs without a timestamp, so it is measured once.
@@ -357,6 +339,39 @@ class Signer:
         if sized is not None and sized not in _RESERVED:
             _RESERVED[sized] = _reserved_bytes(signed)
         return signed
+
+    def _pdf_signer(
+        self, spec: KeySpec, field: str, page: int, box: Rect | None, content: Any
+    ) -> Any:
+        """pyHanko's PAdES signer of ``field`` showing ``content``, timestamped if configured."""
+        from pyhanko.sign import fields, signers
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from pyhanko.stamp import StaticStampStyle
+
+        style = StaticStampStyle(
+            border_width=0,
+            background=content,
+            background_opacity=1.0,
+            background_layout=_fill_layout(),
+        )
+        meta = signers.PdfSignatureMetadata(
+            field_name=field,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason=self.config.reason,
+            location=self.config.location,
+        )
+        url = self.config.timestamp_url
+        signer_class = _vietnam_time_signer()
+        return signer_class(
+            meta,
+            signer=self._key(spec).signer,
+            timestamper=HTTPTimeStamper(url, timeout=15) if url else None,
+            stamp_style=style,
+            new_field_spec=(
+                fields.SigFieldSpec(field, on_page=page, box=_box(box)) if box is not None else None
+            ),
+        )
 
 
 # --------------------------------------------------------------------------- helpers

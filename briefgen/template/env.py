@@ -23,7 +23,7 @@ import traceback
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -288,104 +288,25 @@ def _inside_folder(name: str) -> bool:
     return not (name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts)
 
 
+_Fail = Callable[..., TemplateError]
+"""Makes the error for a setting: (message, key such as "page.size", hint or ``None``)."""
+
+
 def _config(folder: Path) -> Config:
+    """The validated configuration of the template in ``folder``, merged along ``extends``."""
     raw = _resolved_config(folder)
-
-    def fail(message: str, key: str, hint: str | None = None) -> TemplateError:
-        return TemplateError(message, _setting_location(folder, key), hint)
-
-    def check_keys(section: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
-        for key in section:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                hint = (
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else (f"allowed: {', '.join(sorted(allowed))}")
-                )
-                raise fail(f"unknown key '{key}'", f"{prefix}{key}", hint)
-
-    check_keys(raw, _CONFIG_KEYS, "")
+    fail: _Fail = partial(_setting_error, folder)
+    _check_keys(raw, _CONFIG_KEYS, "", fail)
     language = str(raw.get("language", "vi"))
     if language not in ("vi", "en"):
         raise fail(f"unsupported language '{language}'", "language", "use vi or en")
-    page_raw = raw.get("page") or {}
-    if not isinstance(page_raw, dict):
-        raise fail("'page' must be a mapping", "page")
-    check_keys(page_raw, _PAGE_KEYS, "page.")
-    size_name = str(page_raw.get("size", "A4"))
-    if size_name not in PAGE_SIZES_MM:
-        raise fail(
-            f"unknown page size '{size_name}'",
-            "page.size",
-            f"use one of: {', '.join(PAGE_SIZES_MM)}",
-        )
-    orientation = page_raw.get("orientation", "portrait")
-    if orientation not in ("portrait", "landscape"):
-        raise fail(
-            f"orientation must be portrait or landscape, not '{orientation}'", "page.orientation"
-        )
-    margins_raw = page_raw.get("margins_mm") or {}
-    if not isinstance(margins_raw, dict):
-        raise fail("'page.margins_mm' must be a mapping", "page.margins_mm")
-    check_keys(margins_raw, _MARGIN_KEYS, "page.margins_mm.")
-    margins = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
-    for key, value in margins_raw.items():
-        margin = _finite(value)
-        if margin is None or not 0 <= margin <= 80:
-            raise fail(
-                f"margin must be a number of mm from 0 to 80, not {_shown(value)}",
-                f"page.margins_mm.{key}",
-            )
-        margins[key] = margin
-    page = m.PageSetup(
-        size_mm=PAGE_SIZES_MM[size_name],
-        margins=m.Margins(**margins),
-        landscape=orientation == "landscape",
-        number_pages=bool(page_raw.get("number_pages", True)),
-        number_first_page=bool(page_raw.get("number_first_page", False)),
-    )
-    if page.text_width_mm < MIN_TEXT_MM[0]:
-        raise fail(
-            f"margins leave less than {MIN_TEXT_MM[0]:g} mm of text width", "page.margins_mm"
-        )
-    if page.height_mm - page.margins.top - page.margins.bottom < MIN_TEXT_MM[1]:
-        raise fail(
-            f"margins leave less than {MIN_TEXT_MM[1]:g} mm of text height",
-            "page.margins_mm",
-            "a letterhead, a table row or a chart must fit on a page",
-        )
-    style_raw = raw.get("style") or {}
-    if not isinstance(style_raw, dict):
-        raise fail("'style' must be a mapping", "style")
-    check_keys(style_raw, _STYLE_KEYS, "style.")
-    defaults = m.TextStyle()
-    style_values: dict[str, Any] = {}
-    for key, value in style_raw.items():
-        if key in ("font", "align"):
-            style_values[key] = str(value)
-        else:
-            problem = _style_problem(key, value)
-            if problem is not None:
-                raise fail(problem, f"style.{key}")
-            style_values[key] = float(value)
-    if style_values.get("align", defaults.align) not in ("left", "center", "right", "justify"):
-        raise fail("style.align must be left, center, right or justify", "style.align")
-    style = m.TextStyle(**{**defaults.__dict__, **style_values})
+    page = _page_setup(raw, fail)
+    style = _text_style(raw, fail)
     entry, entry_folder = _entry_file(folder, raw, fail)
     values = raw.get("values") or {}
     if not isinstance(values, dict):
         raise fail("'values' must be a mapping", "values")
-    archival_raw = raw.get("archival")
-    archival = None
-    if archival_raw not in (None, False) and str(archival_raw).lower() != "none":
-        archival = _ARCHIVAL_LEVELS.get(str(archival_raw).lower().removeprefix("pdf/"))
-        if archival is None:
-            raise fail(
-                f"unknown archival level '{archival_raw}'",
-                "archival",
-                "use 2b (PDF/A-2b), 1b (PDF/A-1b) or none",
-            )
+    archival = _archival(raw.get("archival"), fail)
     return Config(
         name=str(raw.get("name", folder.name)),
         description=str(raw.get("description", "")),
@@ -400,6 +321,115 @@ def _config(folder: Path) -> Config:
         archival=archival,
         entry_folder=entry_folder,
     )
+
+
+def _setting_error(folder: Path, message: str, key: str, hint: str | None = None) -> TemplateError:
+    """The error for setting ``key`` of the template in ``folder``, at the line that sets it."""
+    return TemplateError(message, _setting_location(folder, key), hint)
+
+
+def _check_keys(section: Mapping[str, Any], allowed: set[str], prefix: str, fail: _Fail) -> None:
+    """Refuse a key of ``section`` not in ``allowed``, suggesting the closest one."""
+    for key in section:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else (f"allowed: {', '.join(sorted(allowed))}")
+            )
+            raise fail(f"unknown key '{key}'", f"{prefix}{key}", hint)
+
+
+def _page_setup(raw: Mapping[str, Any], fail: _Fail) -> m.PageSetup:
+    """The ``page:`` section: size, orientation, margins, page numbers."""
+    page_raw = raw.get("page") or {}
+    if not isinstance(page_raw, dict):
+        raise fail("'page' must be a mapping", "page")
+    _check_keys(page_raw, _PAGE_KEYS, "page.", fail)
+    size_name = str(page_raw.get("size", "A4"))
+    if size_name not in PAGE_SIZES_MM:
+        raise fail(
+            f"unknown page size '{size_name}'",
+            "page.size",
+            f"use one of: {', '.join(PAGE_SIZES_MM)}",
+        )
+    orientation = page_raw.get("orientation", "portrait")
+    if orientation not in ("portrait", "landscape"):
+        raise fail(
+            f"orientation must be portrait or landscape, not '{orientation}'", "page.orientation"
+        )
+    page = m.PageSetup(
+        size_mm=PAGE_SIZES_MM[size_name],
+        margins=m.Margins(**_margins(page_raw, fail)),
+        landscape=orientation == "landscape",
+        number_pages=bool(page_raw.get("number_pages", True)),
+        number_first_page=bool(page_raw.get("number_first_page", False)),
+    )
+    if page.text_width_mm < MIN_TEXT_MM[0]:
+        raise fail(
+            f"margins leave less than {MIN_TEXT_MM[0]:g} mm of text width", "page.margins_mm"
+        )
+    if page.height_mm - page.margins.top - page.margins.bottom < MIN_TEXT_MM[1]:
+        raise fail(
+            f"margins leave less than {MIN_TEXT_MM[1]:g} mm of text height",
+            "page.margins_mm",
+            "a letterhead, a table row or a chart must fit on a page",
+        )
+    return page
+
+
+def _margins(page_raw: Mapping[str, Any], fail: _Fail) -> dict[str, float]:
+    """The ``page.margins_mm`` section over the Decree 30 defaults, in mm."""
+    margins_raw = page_raw.get("margins_mm") or {}
+    if not isinstance(margins_raw, dict):
+        raise fail("'page.margins_mm' must be a mapping", "page.margins_mm")
+    _check_keys(margins_raw, _MARGIN_KEYS, "page.margins_mm.", fail)
+    margins = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
+    for key, value in margins_raw.items():
+        margin = _finite(value)
+        if margin is None or not 0 <= margin <= 80:
+            raise fail(
+                f"margin must be a number of mm from 0 to 80, not {_shown(value)}",
+                f"page.margins_mm.{key}",
+            )
+        margins[key] = margin
+    return margins
+
+
+def _text_style(raw: Mapping[str, Any], fail: _Fail) -> m.TextStyle:
+    """The ``style:`` section over the model's default typography."""
+    style_raw = raw.get("style") or {}
+    if not isinstance(style_raw, dict):
+        raise fail("'style' must be a mapping", "style")
+    _check_keys(style_raw, _STYLE_KEYS, "style.", fail)
+    defaults = m.TextStyle()
+    style_values: dict[str, Any] = {}
+    for key, value in style_raw.items():
+        if key in ("font", "align"):
+            style_values[key] = str(value)
+        else:
+            problem = _style_problem(key, value)
+            if problem is not None:
+                raise fail(problem, f"style.{key}")
+            style_values[key] = float(value)
+    if style_values.get("align", defaults.align) not in ("left", "center", "right", "justify"):
+        raise fail("style.align must be left, center, right or justify", "style.align")
+    return m.TextStyle(**{**defaults.__dict__, **style_values})
+
+
+def _archival(archival_raw: Any, fail: _Fail) -> str | None:
+    """The ``archival:`` setting as a PDF/A level ("2b", "1b"), ``None`` for plain PDF."""
+    if archival_raw in (None, False) or str(archival_raw).lower() == "none":
+        return None
+    archival = _ARCHIVAL_LEVELS.get(str(archival_raw).lower().removeprefix("pdf/"))
+    if archival is None:
+        raise fail(
+            f"unknown archival level '{archival_raw}'",
+            "archival",
+            "use 2b (PDF/A-2b), 1b (PDF/A-1b) or none",
+        )
+    return archival
 
 
 def _entry_file(

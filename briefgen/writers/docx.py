@@ -261,25 +261,53 @@ def _setup_styles(
     ``restyle`` False (a reference document) keeps the styles the document
     already has and only adds the ones it lacks.
     """
-    styles = target.styles
     if not restyle:
-        normal = _existing_or_new(target, "Normal", None)
-        return _Styles(
-            normal=normal,
-            headings=(
-                _existing_or_new(target, "Heading 1", normal),
-                _existing_or_new(target, "Heading 2", normal),
-                _existing_or_new(target, "Heading 3", normal),
-            ),
-            list_item=_existing_or_new(target, "List Item", normal),
-            table_text=_existing_or_new(target, "Table Text", normal),
-            table_heading=_existing_or_new(target, "Table Heading", normal),
-            caption=_existing_or_new(target, "Caption", normal),
-            compact=_existing_or_new(target, "Compact", normal),
-        )
-    _ooxml.set_run_defaults(styles, style.font, language, round(style.size_pt * 2))
+        return _reference_styles(target)
+    _ooxml.set_run_defaults(target.styles, style.font, language, round(style.size_pt * 2))
+    normal = _normal_style(target, style, language)
+    headings = _heading_styles(target, style)
+    caption = _caption_style(target, style)
+    compact = _add_paragraph_style(target, "Compact", normal)
+    _single_spaced(compact, WD_ALIGN_PARAGRAPH.CENTER, 0)
+    list_item = _add_paragraph_style(target, "List Item", normal)
+    table_text = _add_paragraph_style(target, "Table Text", normal)
+    _ooxml.set_style_size(table_text, style.table_size_pt)
+    _single_spaced(table_text, WD_ALIGN_PARAGRAPH.LEFT, _TABLE_CELL_SPACE_PT)
+    table_heading = _add_paragraph_style(target, "Table Heading", table_text)
+    table_heading.font.bold = True
+    table_heading.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return _Styles(
+        normal=normal,
+        headings=headings,
+        list_item=list_item,
+        table_text=table_text,
+        table_heading=table_heading,
+        caption=caption,
+        compact=compact,
+    )
 
-    normal = _paragraph_style(styles["Normal"])
+
+def _reference_styles(target: DocxDocument) -> _Styles:
+    """A reference document's own styles, with those the writer needs and it lacks added."""
+    normal = _existing_or_new(target, "Normal", None)
+    return _Styles(
+        normal=normal,
+        headings=(
+            _existing_or_new(target, "Heading 1", normal),
+            _existing_or_new(target, "Heading 2", normal),
+            _existing_or_new(target, "Heading 3", normal),
+        ),
+        list_item=_existing_or_new(target, "List Item", normal),
+        table_text=_existing_or_new(target, "Table Text", normal),
+        table_heading=_existing_or_new(target, "Table Heading", normal),
+        caption=_existing_or_new(target, "Caption", normal),
+        compact=_existing_or_new(target, "Compact", normal),
+    )
+
+
+def _normal_style(target: DocxDocument, style: m.TextStyle, language: str) -> ParagraphStyle:
+    """The template's Normal style set as the document's body text."""
+    normal = _paragraph_style(target.styles["Normal"])
     _ooxml.set_style_fonts(normal, style.font)
     _ooxml.set_style_language(normal, language)
     _ooxml.set_style_size(normal, style.size_pt)
@@ -291,10 +319,16 @@ def _setup_styles(
     body.space_after = Pt(style.space_after_pt)
     body.line_spacing = style.line_spacing
     body.widow_control = True
+    return normal
 
+
+def _heading_styles(
+    target: DocxDocument, style: m.TextStyle
+) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+    """The template's Heading 1 to 3 set in the body's font, bold, black."""
     headings: list[ParagraphStyle] = []
     for level in (1, 2, 3):
-        heading = _paragraph_style(styles[f"Heading {level}"])
+        heading = _paragraph_style(target.styles[f"Heading {level}"])
         # The template's headings are Cambria in theme blue; Decree 30 wants black body type.
         _ooxml.set_style_fonts(heading, style.font)
         _ooxml.set_style_size(heading, style.heading_size_pt)
@@ -309,8 +343,12 @@ def _setup_styles(
         pf.keep_with_next = True
         pf.keep_together = True
         headings.append(heading)
+    return headings[0], headings[1], headings[2]
 
-    caption = _paragraph_style(styles["Caption"])
+
+def _caption_style(target: DocxDocument, style: m.TextStyle) -> ParagraphStyle:
+    """The template's Caption style: body size, not bold, black, centred."""
+    caption = _paragraph_style(target.styles["Caption"])
     _ooxml.set_style_size(caption, style.size_pt)
     caption.font.bold = False
     caption.font.color.rgb = RGBColor(0, 0, 0)
@@ -320,39 +358,19 @@ def _setup_styles(
     pf.space_before = Pt(_BLOCK_SPACE_PT)
     pf.space_after = Pt(_BLOCK_SPACE_PT)
     pf.line_spacing = 1.0
+    return caption
 
-    compact = _add_paragraph_style(target, "Compact", normal)
-    pf = compact.paragraph_format
-    pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+def _single_spaced(
+    paragraph_style: ParagraphStyle, alignment: WD_ALIGN_PARAGRAPH, space_pt: float
+) -> None:
+    """Set ``paragraph_style`` single-spaced, unindented, ``space_pt`` above and below."""
+    pf = paragraph_style.paragraph_format
+    pf.alignment = alignment
     pf.first_line_indent = Pt(0)
-    pf.space_before = Pt(0)
-    pf.space_after = Pt(0)
+    pf.space_before = Pt(space_pt)
+    pf.space_after = Pt(space_pt)
     pf.line_spacing = 1.0
-
-    list_item = _add_paragraph_style(target, "List Item", normal)
-
-    table_text = _add_paragraph_style(target, "Table Text", normal)
-    _ooxml.set_style_size(table_text, style.table_size_pt)
-    pf = table_text.paragraph_format
-    pf.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    pf.first_line_indent = Pt(0)
-    pf.space_before = Pt(_TABLE_CELL_SPACE_PT)
-    pf.space_after = Pt(_TABLE_CELL_SPACE_PT)
-    pf.line_spacing = 1.0
-
-    table_heading = _add_paragraph_style(target, "Table Heading", table_text)
-    table_heading.font.bold = True
-    table_heading.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    return _Styles(
-        normal=normal,
-        headings=(headings[0], headings[1], headings[2]),
-        list_item=list_item,
-        table_text=table_text,
-        table_heading=table_heading,
-        caption=caption,
-        compact=compact,
-    )
 
 
 def _existing_or_new(

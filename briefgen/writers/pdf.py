@@ -467,100 +467,21 @@ class _StyleSheet:
 
     @classmethod
     def build(cls, family: fonts.FontFamily, text: m.TextStyle) -> _StyleSheet:
-        regular = family.face_name()
+        """Every style of a document set in ``family`` as ``text`` says."""
         bold = family.face_name(bold=True)
         size = text.size_pt
-        leading = size * _SINGLE_LINE_EM * text.line_spacing
-        indent = text.first_line_indent_mm * mm
-        body_align = _ALIGNMENTS[text.align]
-
-        body = {
-            (align, indented): _style(
-                f"body-{align}-{int(indented)}",
-                fontName=regular,
-                fontSize=size,
-                leading=leading,
-                alignment=_ALIGNMENTS[align],
-                firstLineIndent=indent if indented else 0,
-                spaceAfter=text.space_after_pt,
-                allowWidows=0,
-            )
-            for align in _ALIGNMENTS
-            for indented in (True, False)
-        }
-        heading_size = text.heading_size_pt
-        headings = tuple(
-            _style(
-                f"heading-{level}",
-                fontName=family.face_name(bold=True, italic=level == 3),
-                fontSize=heading_size,
-                leading=heading_size * _SINGLE_LINE_EM * text.line_spacing,
-                alignment=body_align,
-                firstLineIndent=indent,
-                spaceBefore=text.space_after_pt,
-                spaceAfter=text.space_after_pt,
-                keepWithNext=1,
-            )
-            for level in (1, 2, 3)
-        )
-
-        def list_item(name: str, hang: float) -> ParagraphStyle:
-            # The marker sits where a paragraph's first line starts; wrapped lines hang
-            # under the text, not under the marker.
-            return _style(
-                name,
-                fontName=regular,
-                fontSize=size,
-                leading=leading,
-                alignment=body_align,
-                leftIndent=indent + hang,
-                bulletIndent=indent,
-                bulletFontName=regular,
-                bulletFontSize=size,
-                spaceAfter=text.space_after_pt,
-                allowWidows=0,
-            )
-
-        table_size = text.table_size_pt
-        table_cells = {
-            (header, align): _style(
-                f"cell-{int(header)}-{align}",
-                fontName=bold if header else regular,
-                fontSize=table_size,
-                leading=table_size * _SINGLE_LINE_EM,
-                alignment=_ALIGNMENTS[align],
-            )
-            for header in (True, False)
-            for align in _ALIGNMENTS
-        }
         single = size * _SINGLE_LINE_EM
+        table_caption, chart_caption = _caption_styles(family, text)
         return cls(
             family=family,
             text=text,
-            body=body,
-            headings=(headings[0], headings[1], headings[2]),
-            dash_item=list_item("dash-item", _DASH_HANG_PT),
-            number_item=list_item("number-item", _NUMBER_HANG_PT),
-            table_cells=table_cells,
-            table_caption=_style(
-                "table-caption",
-                fontName=bold,
-                fontSize=size,
-                leading=single,
-                alignment=TA_CENTER,
-                spaceBefore=text.space_after_pt,
-                spaceAfter=_CAPTION_GAP_PT,
-                keepWithNext=1,
-            ),
-            chart_caption=_style(
-                "chart-caption",
-                fontName=family.face_name(italic=True),
-                fontSize=size,
-                leading=single,
-                alignment=TA_CENTER,
-                spaceBefore=_CAPTION_GAP_PT,
-                spaceAfter=text.space_after_pt,
-            ),
+            body=_body_styles(family, text),
+            headings=_heading_styles(family, text),
+            dash_item=_list_item_style(family, text, "dash-item", _DASH_HANG_PT),
+            number_item=_list_item_style(family, text, "number-item", _NUMBER_HANG_PT),
+            table_cells=_table_cell_styles(family, text),
+            table_caption=table_caption,
+            chart_caption=chart_caption,
             title=_style(
                 "title", fontName=bold, fontSize=size, leading=single, alignment=TA_CENTER
             ),
@@ -573,7 +494,7 @@ class _StyleSheet:
             ),
             recipient=_style(
                 "recipient",
-                fontName=regular,
+                fontName=family.face_name(),
                 fontSize=_RECIPIENTS_PT,
                 leading=_RECIPIENTS_PT * _SINGLE_LINE_EM,
                 alignment=TA_LEFT,
@@ -597,6 +518,116 @@ class _StyleSheet:
             )
             self.header_lines[size] = style
         return style
+
+
+def _body_styles(
+    family: fonts.FontFamily, text: m.TextStyle
+) -> dict[tuple[m.Align, bool], ParagraphStyle]:
+    """Body paragraph styles by (alignment, first-line indent)."""
+    return {
+        (align, indented): _style(
+            f"body-{align}-{int(indented)}",
+            fontName=family.face_name(),
+            fontSize=text.size_pt,
+            leading=text.size_pt * _SINGLE_LINE_EM * text.line_spacing,
+            alignment=_ALIGNMENTS[align],
+            firstLineIndent=text.first_line_indent_mm * mm if indented else 0,
+            spaceAfter=text.space_after_pt,
+            allowWidows=0,
+        )
+        for align in _ALIGNMENTS
+        for indented in (True, False)
+    }
+
+
+def _heading_styles(
+    family: fonts.FontFamily, text: m.TextStyle
+) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+    """Heading styles of levels 1 to 3: bold, level 3 also italic, kept with what follows."""
+    heading_size = text.heading_size_pt
+    headings = tuple(
+        _style(
+            f"heading-{level}",
+            fontName=family.face_name(bold=True, italic=level == 3),
+            fontSize=heading_size,
+            leading=heading_size * _SINGLE_LINE_EM * text.line_spacing,
+            alignment=_ALIGNMENTS[text.align],
+            firstLineIndent=text.first_line_indent_mm * mm,
+            spaceBefore=text.space_after_pt,
+            spaceAfter=text.space_after_pt,
+            keepWithNext=1,
+        )
+        for level in (1, 2, 3)
+    )
+    return headings[0], headings[1], headings[2]
+
+
+def _list_item_style(
+    family: fonts.FontFamily, text: m.TextStyle, name: str, hang: float
+) -> ParagraphStyle:
+    """A list item's style, its text hanging ``hang`` points after its marker."""
+    regular = family.face_name()
+    indent = text.first_line_indent_mm * mm
+    # The marker sits where a paragraph's first line starts; wrapped lines hang
+    # under the text, not under the marker.
+    return _style(
+        name,
+        fontName=regular,
+        fontSize=text.size_pt,
+        leading=text.size_pt * _SINGLE_LINE_EM * text.line_spacing,
+        alignment=_ALIGNMENTS[text.align],
+        leftIndent=indent + hang,
+        bulletIndent=indent,
+        bulletFontName=regular,
+        bulletFontSize=text.size_pt,
+        spaceAfter=text.space_after_pt,
+        allowWidows=0,
+    )
+
+
+def _table_cell_styles(
+    family: fonts.FontFamily, text: m.TextStyle
+) -> dict[tuple[bool, m.Align], ParagraphStyle]:
+    """Table cell styles by (header row, alignment): header cells bold, single-spaced."""
+    table_size = text.table_size_pt
+    return {
+        (header, align): _style(
+            f"cell-{int(header)}-{align}",
+            fontName=family.face_name(bold=header),
+            fontSize=table_size,
+            leading=table_size * _SINGLE_LINE_EM,
+            alignment=_ALIGNMENTS[align],
+        )
+        for header in (True, False)
+        for align in _ALIGNMENTS
+    }
+
+
+def _caption_styles(
+    family: fonts.FontFamily, text: m.TextStyle
+) -> tuple[ParagraphStyle, ParagraphStyle]:
+    """The styles of a table caption (bold, above) and a chart caption (italic, below)."""
+    size = text.size_pt
+    table_caption = _style(
+        "table-caption",
+        fontName=family.face_name(bold=True),
+        fontSize=size,
+        leading=size * _SINGLE_LINE_EM,
+        alignment=TA_CENTER,
+        spaceBefore=text.space_after_pt,
+        spaceAfter=_CAPTION_GAP_PT,
+        keepWithNext=1,
+    )
+    chart_caption = _style(
+        "chart-caption",
+        fontName=family.face_name(italic=True),
+        fontSize=size,
+        leading=size * _SINGLE_LINE_EM,
+        alignment=TA_CENTER,
+        spaceBefore=_CAPTION_GAP_PT,
+        spaceAfter=text.space_after_pt,
+    )
+    return table_caption, chart_caption
 
 
 # --------------------------------------------------------------------------- markup
