@@ -804,9 +804,13 @@ def _worker_start(parent: int | None) -> None:
     work forever, holding the caller's pipes.  On Linux the kernel kills it
     when its parent dies (``PR_SET_PDEATHSIG``); everywhere a watchdog thread
     ends it once its parent is gone.  Ctrl-C is the batch's to handle: the
-    batch stops its workers itself.
+    batch stops its workers itself.  SIGTERM (the batch stopping its workers,
+    or a supervisor stopping the whole group) ends a worker quietly: a handler
+    the batch's process set, inherited over fork, would raise in it and print
+    a traceback.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)

@@ -127,3 +127,30 @@ def test_a_stopped_batch_leaves_no_worker_and_a_rerun_completes_it(
     for item in manifest["files"]:
         assert hashlib.sha256((out / item["path"]).read_bytes()).hexdigest() == item["sha256"]
     assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".pdf")) == ["manifest.json"]
+
+
+WORKER_STOPPED = """
+import os, signal, sys, time
+from briefgen import batch, cli
+
+signal.signal(signal.SIGTERM, cli._on_sigterm)  # as the command line sets it
+pool = batch.workers_pool(1)
+worker = pool.submit(os.getpid).result()
+process = next(iter(pool._processes.values()))
+os.kill(worker, signal.SIGTERM)
+process.join(10)
+print(process.exitcode)
+"""
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_a_worker_stopped_by_sigterm_ends_quietly(start: str) -> None:
+    """A worker inherits the command line's SIGTERM handler over fork; stopped, it must
+    end at once without a traceback (seen when a batch stopped its workers)."""
+    script = f"import multiprocessing\nmultiprocessing.set_start_method({start!r})\n"
+    run = subprocess.run(
+        [sys.executable, "-c", script + WORKER_STOPPED],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.stdout.split() == [str(-signal.SIGTERM)], run.stderr
+    assert "Traceback" not in run.stderr and "_Terminated" not in run.stderr
