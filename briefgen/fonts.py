@@ -24,6 +24,7 @@ import importlib.util
 import shutil
 import subprocess
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,32 @@ class FontFamily:
 
 def _face_font_name(family: str, face: Face) -> str:
     return family + _FACE_SUFFIXES[face]
+
+
+def missing_glyphs(family: FontFamily, text: str) -> list[str]:
+    """The characters of ``text`` that some face of ``family`` cannot draw (each once,
+    in order of appearance): the PDF prints them as nothing.  White space, controls
+    and format characters, which print as nothing anyway, are not counted."""
+    covered = _covered(family.name)
+    missing: dict[str, None] = {}
+    for char in text:
+        if ord(char) not in covered and char not in missing and not _invisible(char):
+            missing[char] = None
+    return list(missing)
+
+
+@functools.lru_cache(maxsize=8)
+def _covered(name: str) -> frozenset[int]:
+    """Code points every face of the registered family ``name`` has a glyph for."""
+    faces = [
+        set(pdfmetrics.getFont(_face_font_name(name, face)).face.charToGlyph)
+        for face in _FACE_SUFFIXES
+    ]
+    return frozenset(set.intersection(*faces))
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")
 
 
 @dataclass(frozen=True)

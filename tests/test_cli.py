@@ -287,3 +287,24 @@ def test_an_output_place_taken_by_a_file_or_folder_exits_2_with_one_line_writing
     assert lines[0].startswith("briefgen: error: ") and message.format(**places) in lines[0]
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
     assert file.read_text("utf-8") == "x"
+
+
+def test_text_the_pdf_font_cannot_print_is_a_one_line_warning(tmp_path: Path) -> None:
+    data = tmp_path / "data.yaml"
+    data.write_text(
+        "records:\n  - province: Nam Định\n    year: 2021\n"
+        "    awards: ['Giải thưởng ⩾ 90% 🏆 năm 2021']\n",
+        "utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "briefgen", "render", str(data), "--province", "Nam Định",
+         "--year", "2021", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr  # both files: the DOCX shows them in another font
+    (warning,) = [line for line in run.stderr.splitlines() if "has no glyph" in line]
+    assert warning.startswith("briefgen: warning: the PDF's font (")
+    assert "'⩾' (U+2A7E) in “Giải thưởng ⩾ 90% 🏆 năm 2021”" in warning
+    assert "'🏆' (U+1F3C6)" in warning and "style.font" in warning
+    assert "Traceback" not in run.stderr
+    assert len(list((tmp_path / "out").iterdir())) == 2

@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import io
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias, TypeVar, assert_never
@@ -62,7 +63,7 @@ from reportlab.platypus import Paragraph as PdfParagraph
 
 from briefgen import fonts
 from briefgen import model as m
-from briefgen.errors import Location, OutputError
+from briefgen.errors import BriefgenWarning, Location, OutputError
 from briefgen.writers import _columns, _pdf_flow, drawn_image
 from briefgen.writers._look import (
     DRAFT_LABELS,
@@ -166,10 +167,53 @@ def write_with_layout(document: m.Document) -> tuple[bytes, PdfLayout]:
 
     The record (:class:`~briefgen.writers.layout.PdfLayout`) says where the
     signature block landed and whether the brief is a draft; the same record is
-    stored in the file (catalog key ``/BriefgenLayout``).  Errors as :func:`write`.
+    stored in the file (catalog key ``/BriefgenLayout``).  Errors as :func:`write`;
+    text the font cannot print is a :class:`BriefgenWarning` (:func:`warn_missing_glyphs`).
     """
+    warn_missing_glyphs(document)
     data, _, record = _build(document)
     return data, record
+
+
+MISSING_SHOWN: Final = 5
+"""Characters a missing-glyph warning names, at most (it counts the rest)."""
+
+
+def warn_missing_glyphs(document: m.Document) -> None:
+    """One :class:`BriefgenWarning` naming the characters of ``document`` that its PDF
+    font cannot draw (the PDF leaves them out; Word and LibreOffice show the DOCX's
+    with another font), each with the text around it, so it can be found."""
+    family = fonts.resolve_serif(document.style.font)
+    found: dict[str, str] = {}
+    for block in document.blocks:
+        text = "\n".join(_block_texts(block))
+        for char in fonts.missing_glyphs(family, text):
+            if char not in found:
+                at = text.index(char)
+                context = " ".join(text[max(0, at - 20) : at + 21].split())
+                found[char] = f"'{char}' (U+{ord(char):04X}) in “{context}”"
+    if not found:
+        return
+    shown = "; ".join(list(found.values())[:MISSING_SHOWN])
+    more = len(found) - MISSING_SHOWN
+    warnings.warn(
+        BriefgenWarning(
+            f"the PDF's font ({family.source}) has no glyph for {len(found)} "
+            f"character{'s' if len(found) > 1 else ''}, which the PDF leaves out: {shown}"
+            + (f"; and {more} more" if more > 0 else ""),
+            hint="write them another way, or set a template font that has them in style.font",
+        ),
+        stacklevel=2,
+    )
+
+
+def _block_texts(block: m.Block) -> list[str]:
+    """The text a block prints, its chart's lettering included."""
+    texts = list(m.texts(m.Document(blocks=(block,))))
+    if isinstance(block, m.Chart):
+        spec = block.spec
+        texts += [spec.title, spec.unit or "", *spec.categories, *(s.label for s in spec.series)]
+    return texts
 
 
 @dataclass(frozen=True)
@@ -193,6 +237,7 @@ def write_fitted(
     has room for, or needs filled (see :class:`briefgen.writers._pdf_flow.FlowDocTemplate`),
     found as the pages are laid out.  Also returns those heights: block index →
     share of the chart's height in ``document`` (:func:`redrawn` applies them)."""
+    warn_missing_glyphs(document)
     scales: dict[int, float] = {}
     while True:
         try:

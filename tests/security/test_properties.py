@@ -24,6 +24,7 @@ import math
 import re
 import tempfile
 import unicodedata
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ from hypothesis import strategies as st
 
 import briefgen
 from briefgen.data import clean
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, BriefgenWarning
 from briefgen.fonts import resolve_serif
+from briefgen.writers.pdf import MISSING_SHOWN
 
 EXAMPLES = 40
 """Examples per property: each may render two documents, so CI keeps this small."""
@@ -125,13 +127,12 @@ def _pdf_comparable(text: str) -> str:
 
     Spacing and format characters (zero-width space, joiners, direction marks,
     the soft hyphen: category Cf) are left out: they have no visible form of
-    their own, and PDF text extraction spaces words its own way.  Known gaps of
-    the PDF writer, left to it (issue 14 is about what XML cannot hold): a
-    character the embedded font has no glyph for prints as nothing (read back
-    as NUL), and a soft hyphen at a line's end prints as "-"; those characters
-    and "-" itself are left out too.  What remains is compared decomposed
-    (NFD): a mark after a character left out composes on the page with the
-    letter before it.
+    their own, and PDF text extraction spaces words its own way.  A character
+    the embedded font has no glyph for prints as nothing (read back as NUL):
+    the writer reports it (:func:`_reported`), and it is left out here; a soft
+    hyphen at a line's end prints as "-", so "-" is left out too.  What remains
+    is compared decomposed (NFD): a mark after a character left out composes on
+    the page with the letter before it.
     """
     glyphs = _pdf_glyphs()
     kept = "".join(
@@ -143,6 +144,15 @@ def _pdf_comparable(text: str) -> str:
         and unicodedata.category(c) != "Cf"
     )
     return unicodedata.normalize("NFD", kept)
+
+
+def _reported(said: list[warnings.WarningMessage]) -> set[str]:
+    """The characters the PDF writer's missing-glyph warnings name."""
+    named: set[str] = set()
+    for warning in said:
+        if "has no glyph" in str(warning.message):
+            named.update(re.findall(r"'(.)' \(U\+[0-9A-F]+\)", str(warning.message)))
+    return named
 
 
 def _record(texts: dict[str, str], numbers: dict[str, Any]) -> dict[str, Any]:
@@ -239,12 +249,23 @@ def test_a_hostile_record_renders_exactly_or_raises_a_briefgen_error(
         return
     assert text_poison is None and number_poison is None, "the data boundary let it through"
     try:
-        brief = briefgen.build(dataset, province="Nam Định", year=2021)
-        pdf_text, word_text = _read_back(brief)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", BriefgenWarning)
+            brief = briefgen.build(dataset, province="Nam Định", year=2021)
+            pdf_text, word_text = _read_back(brief)
     except BriefgenError as error:
         event(f"refused when built: {error.message}")
         return  # a located refusal is an answer; any other exception fails the test
     event("rendered")
+    # What the PDF leaves out was reported: every character its font lacks, named.
+    lacking = {
+        c
+        for text in texts.values()
+        for c in unicodedata.normalize("NFC", text)
+        if ord(c) not in _pdf_glyphs() and not c.isspace()
+        and unicodedata.category(c) not in ("Cc", "Cf")
+    }  # fmt: skip
+    assert _reported(said) >= lacking if len(lacking) <= MISSING_SHOWN else _reported(said)
     pdf_words, word_words = _pdf_comparable(pdf_text), _words(word_text)
     for field, text in texts.items():
         assert _words(text.strip()) in word_words, f"{field} is not in the DOCX as it went in"

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ from pypdf.generic import Destination, DictionaryObject
 
 from briefgen import fonts
 from briefgen import model as m
-from briefgen.errors import OutputError
+from briefgen.errors import BriefgenWarning, OutputError
 from briefgen.fonts import VIETNAMESE_LETTERS, resolve_serif
 from briefgen.writers import get_writer
 from briefgen.writers.pdf import write
@@ -237,7 +238,10 @@ def test_any_printable_text_the_font_covers_survives(value: str) -> None:
 @settings(max_examples=30, deadline=None)
 @given(st.text(max_size=60))
 def test_any_text_at_all_writes_a_pdf(value: str) -> None:
-    data = write(simple_document(m.Heading(1, text(value)), m.Paragraph(text(value))))
+    # Characters the font lacks are reported (a warning), never an error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BriefgenWarning)
+        data = write(simple_document(m.Heading(1, text(value)), m.Paragraph(text(value))))
     assert len(read(data).pages) == 1
 
 
@@ -674,3 +678,26 @@ def test_signature_puts_recipients_left_and_the_signer_right_below_a_gap(
     assert authority.x > left + width * 0.45
     assert authority.font.endswith("-Bold") and name.font.endswith("-Bold")
     assert authority.y - name.y > 25 * MM
+
+
+def test_characters_the_font_cannot_draw_are_reported_once_with_their_place() -> None:
+    lacking = "".join(chr(c) for c in range(0x1F600, 0x1F608))  # eight emoji
+    document = m.Document(
+        blocks=(
+            m.Paragraph((m.Text(f"Đầu đoạn {lacking} cuối đoạn"),)),
+            m.Paragraph((m.Text("Tiếng Việt đầy đủ dấu: ỹ Ỹ ự Ự ≥ – “”"),)),
+        )
+    )
+    with pytest.warns(BriefgenWarning) as said:
+        text = pdf_text(write(document))
+    (warning,) = said
+    message = str(warning.message)
+    assert "has no glyph for 8 characters, which the PDF leaves out" in message
+    assert "'😀' (U+1F600) in “Đầu đoạn" in message and "; and 3 more" in message
+    assert "Tiếng Việt đầy đủ dấu: ỹ Ỹ ự Ự ≥ – “”" in text  # covered text is all there
+
+
+def test_a_document_the_font_covers_gives_no_warning(sample_document: m.Document) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write(sample_document)
