@@ -680,6 +680,9 @@ def _guarded(argv: Sequence[str] | None) -> int:
     except BriefgenError as error:
         _say(f"error: {error}")
         return EXIT_FAILURE
+    except BriefgenWarning as warning:  # warnings made errors (python -W error)
+        _say(f"error: {warning}")
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED

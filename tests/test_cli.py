@@ -308,3 +308,20 @@ def test_text_the_pdf_font_cannot_print_is_a_one_line_warning(tmp_path: Path) ->
     assert "'🏆' (U+1F3C6)" in warning and "style.font" in warning
     assert "Traceback" not in run.stderr
     assert len(list((tmp_path / "out").iterdir())) == 2
+
+
+def test_warnings_made_errors_stop_with_exit_2_and_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data.yaml"
+    data.write_text(
+        "records:\n  - province: Nam Định\n    year: 2021\n    awards: ['Giải 🏆']\n", "utf-8"
+    )
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "briefgen",
+         "render", str(data), "--province", "Nam Định", "--year", "2021", "--format", "pdf",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("briefgen: error: the PDF's font (") and "'🏆' (U+1F3C6)" in line
+    assert not list((tmp_path / "out").glob("*.pdf"))
