@@ -8,9 +8,10 @@ centred at the top and absent on page 1.  Paragraph looks live in named styles
 file in Word or LibreOffice keeps a consistent document.
 
 Determinism: the same document gives byte-identical files.  Every write starts
-from python-docx's default template (read once per process, kept as bytes),
-core properties carry fixed dates, and the package is re-zipped with fixed
-timestamps (:func:`briefgen.writers._ooxml.fix_zip_stamps`).
+from the same styled copy of python-docx's default template (made once per
+process and kept read, :func:`briefgen.writers._ooxml.read_package`), core
+properties carry fixed dates, and the package is zipped with fixed timestamps
+(:func:`briefgen.writers._ooxml.save_document`).
 
 Only this module and :mod:`briefgen.writers._ooxml` import python-docx.
 """
@@ -31,14 +32,15 @@ import docx
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.image.exceptions import UnrecognizedImageError
 from docx.image.image import Image
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu, Mm, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
-from docx.table import _Cell, _Row
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from briefgen import model as m
@@ -202,28 +204,50 @@ def _reference_bytes(reference: bytes) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class _Base:
+    """The empty document every write starts from, with what the writer needs to know of it."""
+
+    package: _ooxml.BasePackage
+    styles: _Styles
+    grid_style: str | None
+    """The id of the data tables' "Table Grid" style; ``None`` where it is the document's
+    default table style (which python-docx then leaves unnamed)."""
+    grid_missing: bool
+    """A reference document without a "Table Grid" table style."""
+
+
 @functools.lru_cache(maxsize=8)
-def _styled_base(reference: bytes | None, style: m.TextStyle, language: str) -> bytes:
+def _styled_base(reference: bytes | None, style: m.TextStyle, language: str) -> _Base:
     """The empty document every write starts from, styled for ``style`` and ``language``.
 
     Cached per process: a batch styles its base document once, and each write
-    only parses these bytes.  A reference document's own styles win (as with
-    pandoc's --reference-doc); only the writer's missing styles are added.
+    only opens it.  A reference document's own styles win (as with pandoc's
+    --reference-doc); only the writer's missing styles are added.
     """
     base = _reference_bytes(reference) if reference else _template_bytes()
     target = docx.Document(io.BytesIO(base))
-    _setup_styles(target, style, language, restyle=reference is None)
+    styles = _setup_styles(target, style, language, restyle=reference is None)
+    try:  # resolved as python-docx's Table.style setter does it
+        grid: str | None = target.part.get_style_id(  # type: ignore[no-untyped-call]
+            _GRID_TABLE_STYLE, WD_STYLE_TYPE.TABLE
+        )
+    except (KeyError, ValueError):  # python-docx: no such style, or not a table style
+        grid = None
+        missing = True
+    else:
+        missing = False
     buffer = io.BytesIO()
     target.save(buffer)
-    return buffer.getvalue()
+    return _Base(_ooxml.read_package(buffer.getvalue()), styles, grid, missing)
 
 
 @functools.cache
 def _template_bytes() -> bytes:
     """python-docx's default template, saved once per process.
 
-    Each write opens a fresh document from these bytes, so writes share no
-    mutable state and can run in parallel threads.
+    The base styled from it is only read: each write opens a fresh document
+    from it, so writes share no mutable state and can run in parallel threads.
     """
     buffer = io.BytesIO()
     docx.Document().save(buffer)
@@ -235,15 +259,15 @@ def _template_bytes() -> bytes:
 
 @dataclass(frozen=True)
 class _Styles:
-    """The paragraph styles the writer assigns, resolved once per document."""
+    """The ids of the paragraph styles the writer assigns, resolved once per base document."""
 
-    normal: ParagraphStyle
-    headings: tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]
-    list_item: ParagraphStyle
-    table_text: ParagraphStyle
-    table_heading: ParagraphStyle
-    caption: ParagraphStyle
-    compact: ParagraphStyle
+    normal: str
+    headings: tuple[str, str, str]
+    list_item: str
+    table_text: str
+    table_heading: str
+    caption: str
+    compact: str
     """Single-spaced, centred, no indent, no space: letterhead, title, signature lines."""
 
 
@@ -277,31 +301,35 @@ def _setup_styles(
     table_heading.font.bold = True
     table_heading.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     return _Styles(
-        normal=normal,
-        headings=headings,
-        list_item=list_item,
-        table_text=table_text,
-        table_heading=table_heading,
-        caption=caption,
-        compact=compact,
+        normal=normal.style_id,
+        headings=(headings[0].style_id, headings[1].style_id, headings[2].style_id),
+        list_item=list_item.style_id,
+        table_text=table_text.style_id,
+        table_heading=table_heading.style_id,
+        caption=caption.style_id,
+        compact=compact.style_id,
     )
 
 
 def _reference_styles(target: DocxDocument) -> _Styles:
     """A reference document's own styles, with those the writer needs and it lacks added."""
     normal = _existing_or_new(target, "Normal", None)
+
+    def based_on_normal(name: str) -> str:
+        return _existing_or_new(target, name, normal).style_id
+
     return _Styles(
-        normal=normal,
+        normal=normal.style_id,
         headings=(
-            _existing_or_new(target, "Heading 1", normal),
-            _existing_or_new(target, "Heading 2", normal),
-            _existing_or_new(target, "Heading 3", normal),
+            based_on_normal("Heading 1"),
+            based_on_normal("Heading 2"),
+            based_on_normal("Heading 3"),
         ),
-        list_item=_existing_or_new(target, "List Item", normal),
-        table_text=_existing_or_new(target, "Table Text", normal),
-        table_heading=_existing_or_new(target, "Table Heading", normal),
-        caption=_existing_or_new(target, "Caption", normal),
-        compact=_existing_or_new(target, "Compact", normal),
+        list_item=based_on_normal("List Item"),
+        table_text=based_on_normal("Table Text"),
+        table_heading=based_on_normal("Table Heading"),
+        caption=based_on_normal("Caption"),
+        compact=based_on_normal("Compact"),
     )
 
 
@@ -473,12 +501,6 @@ def _row_height_pt(
 # --------------------------------------------------------------------------- table grid
 
 
-def _add_row(table: DocxTable) -> _Row:
-    """``table.add_row()`` with its type (python-docx leaves that method unannotated)."""
-    row: _Row = table.add_row()  # type: ignore[no-untyped-call]
-    return row
-
-
 @dataclass(frozen=True)
 class _Slot:
     """One ``w:tc`` of a table row.
@@ -537,10 +559,9 @@ class _DocxWriter:
     def __init__(self, document: m.Document) -> None:
         self.model = document
         self.language = _language_tag(document.meta.language)
-        base = _styled_base(document.reference_docx, document.style, self.language)
-        self.target: DocxDocument = docx.Document(io.BytesIO(base))
-        # The base has every style already: this only looks them up.
-        self.styles = _setup_styles(self.target, document.style, self.language, restyle=False)
+        self.base = _styled_base(document.reference_docx, document.style, self.language)
+        self.target: DocxDocument = _ooxml.open_document(self.base.package)
+        self.styles = self.base.styles
         self.text_width_twips = round(document.page.text_width_mm * _TWIPS_PER_MM)
         self._setup_section()
         self._setup_core_properties()
@@ -605,9 +626,7 @@ class _DocxWriter:
 
     def finish(self) -> bytes:
         """The finished file, with fixed zip timestamps."""
-        buffer = io.BytesIO()
-        self.target.save(buffer)
-        return _ooxml.fix_zip_stamps(buffer.getvalue())
+        return _ooxml.save_document(self.target, self.base.package)
 
     # ----------------------------------------------------------------- dispatch
 
@@ -641,8 +660,8 @@ class _DocxWriter:
 
     # ----------------------------------------------------------------- inlines
 
-    def _new_paragraph(self, style: ParagraphStyle | None) -> DocxParagraph:
-        """A paragraph appended to the body, in ``style`` (``None``: Normal)."""
+    def _new_paragraph(self, style: str | None) -> DocxParagraph:
+        """A paragraph appended to the body, in the style of id ``style`` (``None``: Normal)."""
         paragraph = self.target.add_paragraph()
         if style is not None:
             _ooxml.set_paragraph_style(paragraph, style)
@@ -707,23 +726,17 @@ class _DocxWriter:
 
     # ----------------------------------------------------------------- tables
 
-    def _new_table(self, widths: Sequence[int], style: str | None) -> DocxTable:
-        """An empty table with fixed column widths (twips) on the text width.
+    def _new_table(self, widths: Sequence[int], style: str | None, padding: int) -> DocxTable:
+        """An empty table with fixed column widths (twips) on the text width, cells
+        padded ``padding`` twips left and right; ``style`` is a style id or ``None``.
 
-        Widths go on the grid, the table and (through ``add_row``) every cell, with
-        autofit off: Word reads the cell widths, LibreOffice the grid.
+        Widths go on the grid, the table and every cell, with autofit off: Word
+        reads the cell widths, LibreOffice the grid.
         """
         if _ooxml.body_ends_with_table(self.target):
             # Word would join the two tables into one; an empty line keeps them apart.
             self._new_paragraph(self.styles.compact)
-        table: DocxTable = self.target.add_table(rows=0, cols=len(widths))
-        table.style = style
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        _ooxml.set_table_width(table, sum(widths))
-        for column, width in zip(table.columns, widths, strict=True):
-            column.width = Twips(width)
-        return table
+        return _ooxml.add_table(self.target, widths, style, padding)
 
     def _table(self, block: m.Table) -> None:
         styles = self.styles
@@ -732,35 +745,33 @@ class _DocxWriter:
             caption.paragraph_format.keep_with_next = True
             self._add_runs(caption, block.caption, bold=True)
         widths = self._column_widths(block)
-        table = self._new_table(widths, _GRID_TABLE_STYLE)
-        padding = round(_GRID_CELL_PADDING_PT * 20)
-        _ooxml.set_table_cell_margins(table, padding, padding)
+        table = self._new_table(widths, self._grid_style(), round(_GRID_CELL_PADDING_PT * 20))
         header_rows = len(block.header)
         rows = block.header + block.body
-        grid = _table_grid(rows, block.columns)
         size_pt = self.model.style.table_size_pt
         page = self.model.page
         text_height_mm = page.height_mm - page.margins.top - page.margins.bottom
         most_pt = text_height_mm * _UNSPLIT_ROW_PAGES * 72 / 25.4
-        for index, slots in enumerate(grid):
+        for index, slots in enumerate(_table_grid(rows, block.columns)):
             is_header = index < header_rows
-            row = _add_row(table)
-            # One row.cells per row, taken before spans change the row: table.cell(r, c)
-            # walks the whole table each time and makes big tables quadratic.
-            cells = row.cells
             # A row torn over two pages is hard to read; rows of a brief are short.  A
             # row taller than a page must break, or Word cuts it off at the page foot.
-            if _row_height_pt(rows[index], slots, widths, size_pt) < most_pt:
-                _ooxml.keep_row_together(row)
-            if is_header:
-                _ooxml.mark_header_row(row)
+            unsplit = _row_height_pt(rows[index], slots, widths, size_pt) < most_pt
+            tr = _ooxml.add_row(table, cant_split=unsplit, header=is_header)
+            # The header and the first rows stay on the page where the caption is.
+            keep_next = index < header_rows + _FIRST_ROWS - 1 and index < len(rows) - 1
             for slot in slots:
-                self._table_cell(cells, slot, widths, is_header)
-            if index < header_rows + _FIRST_ROWS - 1 and index < len(rows) - 1:
-                # The header and the first rows stay on the page where the caption is.
-                for cell in cells:
-                    for paragraph in cell.paragraphs:
-                        paragraph.paragraph_format.keep_with_next = True
+                self._table_cell(tr, slot, widths, is_header, keep_next)
+
+    def _grid_style(self) -> str | None:
+        """The data tables' style id (``None``: the default table style, left unnamed)."""
+        if self.base.grid_missing:
+            raise OutputError(
+                f"reference.docx has no table style '{_GRID_TABLE_STYLE}' for the data tables",
+                hint=f"insert a table in Word, give it the style '{_GRID_TABLE_STYLE}', "
+                "delete it and save reference.docx again",
+            )
+        return self.base.grid_style
 
     def _column_widths(self, block: m.Table) -> tuple[int, ...]:
         """Column widths in twips from the cells' content (:mod:`briefgen.writers._columns`)."""
@@ -775,24 +786,25 @@ class _DocxWriter:
         return _split_twips(self.text_width_twips, [w / total_pt for w in points])
 
     def _table_cell(
-        self, cells: tuple[_Cell, ...], slot: _Slot, widths: Sequence[int], is_header: bool
+        self,
+        tr: BaseOxmlElement,
+        slot: _Slot,
+        widths: Sequence[int],
+        is_header: bool,
+        keep_next: bool,
     ) -> None:
-        target = cells[slot.column]
-        if slot.colspan > 1:
-            _ooxml.span_columns(cells, slot.column, slot.colspan)
-            target.width = Twips(sum(widths[slot.column : slot.column + slot.colspan]))
-        paragraph = target.paragraphs[0]
-        style = self.styles.table_heading if is_header else self.styles.table_text
-        _ooxml.set_paragraph_style(paragraph, style)
-        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        if slot.cell is None:
-            _ooxml.merge_vertically(target, "continue")
-            return
-        if slot.cell.rowspan > 1:
-            _ooxml.merge_vertically(target, "restart")
-        if slot.cell.align is not None:
-            paragraph.alignment = _ALIGNMENTS[slot.cell.align]
-        self._add_runs(paragraph, slot.cell.content)
+        cell = slot.cell
+        paragraph = _ooxml.add_grid_cell(
+            tr,
+            sum(widths[slot.column : slot.column + slot.colspan]),
+            self.styles.table_heading if is_header else self.styles.table_text,
+            span=slot.colspan,
+            merge="continue" if cell is None else "restart" if cell.rowspan > 1 else None,
+            keep_next=keep_next,
+            align=None if cell is None or cell.align is None else _ALIGNMENTS[cell.align],
+        )
+        if cell is not None:
+            self._add_runs(paragraph, cell.content)
 
     # ----------------------------------------------------------------- charts
 
@@ -829,14 +841,11 @@ class _DocxWriter:
         """A grid of shaded cells: small label, big bold value, note with a coloured arrow."""
         columns = block.columns
         width = self.text_width_twips // columns
-        table = self._new_table([width] * columns, None)
+        table = self._new_table([width] * columns, None, _LAYOUT_CELL_PADDING_TWIPS)
         _ooxml.remove_table_borders(table, inner_gap=("FFFFFF", 24))
-        pad = _LAYOUT_CELL_PADDING_TWIPS
-        _ooxml.set_table_cell_margins(table, pad, pad)
         size = self.model.style.size_pt
         for tiles in block.rows():
-            row = _add_row(table)
-            _ooxml.keep_row_together(row)
+            row = _ooxml.add_layout_row(table, cant_split=True)
             for cell, tile in zip(row.cells, tiles, strict=True):
                 if tile is None:
                     continue
@@ -864,10 +873,8 @@ class _DocxWriter:
         """A borderless two-column table over the text width (letterhead, signature)."""
         left = round(self.text_width_twips * left_fraction)
         widths = (left, self.text_width_twips - left)
-        table = self._new_table(widths, None)
+        table = self._new_table(widths, None, _LAYOUT_CELL_PADDING_TWIPS)
         _ooxml.remove_table_borders(table)
-        pad = _LAYOUT_CELL_PADDING_TWIPS
-        _ooxml.set_table_cell_margins(table, pad, pad)
         return table, widths
 
     def _compact_paragraph(
@@ -924,10 +931,9 @@ class _DocxWriter:
             # (LibreOffice then numbers the first page); the cell's padding is the gap.
             column = math.ceil(logo.width_mm * _TWIPS_PER_MM) + 2 * pad
             widths = (column, left - column, widths[1])
-        table = self._new_table(widths, None)
+        table = self._new_table(widths, None, pad)
         _ooxml.remove_table_borders(table)
-        _ooxml.set_table_cell_margins(table, pad, pad)
-        cells = _add_row(table).cells
+        cells = _ooxml.add_layout_row(table).cells
         if logo is not None and beside:
             cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             holder = self._compact_paragraph(cells[0], True, WD_ALIGN_PARAGRAPH.LEFT)
@@ -942,7 +948,7 @@ class _DocxWriter:
         if block.left_foot is None and block.right_foot is None:
             return
         # "Số: …" and the place-and-date line share a row, so they print level.
-        cells = _add_row(table).cells
+        cells = _ooxml.add_layout_row(table).cells
         if beside:
             _ooxml.span_columns(cells, 0, 2)
             cells[0].width = Twips(left)
@@ -1022,9 +1028,8 @@ class _DocxWriter:
         # its last two lines; a short paragraph whole).
         _ooxml.keep_last_paragraph_with_next(self.target)
         table, _ = self._layout_table(block.left_width)
-        row = _add_row(table)
         # The signature block is read as one piece: never split it over two pages.
-        _ooxml.keep_row_together(row)
+        row = _ooxml.add_layout_row(table, cant_split=True)
         left, right = row.cells
 
         first = True

@@ -79,6 +79,22 @@ def test_a_broken_reference_is_a_clear_error_before_anything_is_rendered(
         briefgen.build(data, province="Nam Định", year=2021, template=branded)
 
 
+def test_a_reference_without_the_table_grid_style_is_a_clear_error_for_a_table(
+    branded: Path,
+) -> None:
+    # Word writes "Table Grid" into styles.xml only once a table has used it.
+    document = docx.Document(str(branded / "reference.docx"))
+    grid = document.styles["Table Grid"].element
+    grid.getparent().remove(grid)
+    document.save(str(branded / "reference.docx"))
+    data = briefgen.load(ROOT / "fixtures" / "seed-reports.yaml")
+    brief = briefgen.build(data, province="Nam Định", year=2021, template=branded)
+    with pytest.raises(
+        briefgen.OutputError, match=r"reference\.docx has no table style 'Table Grid'"
+    ):
+        brief.to_bytes("docx")
+
+
 def test_libreoffice_opens_the_branded_docx(
     rendered: bytes, libreoffice: str, tmp_path: Path
 ) -> None:
