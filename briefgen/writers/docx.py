@@ -18,6 +18,7 @@ Only this module and :mod:`briefgen.writers._ooxml` import python-docx.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import io
@@ -213,8 +214,6 @@ class _Base:
     grid_style: str | None
     """The id of the data tables' "Table Grid" style; ``None`` where it is the document's
     default table style (which python-docx then leaves unnamed)."""
-    grid_missing: bool
-    """A reference document without a "Table Grid" table style."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -228,18 +227,28 @@ def _styled_base(reference: bytes | None, style: m.TextStyle, language: str) -> 
     base = _reference_bytes(reference) if reference else _template_bytes()
     target = docx.Document(io.BytesIO(base))
     styles = _setup_styles(target, style, language, restyle=reference is None)
-    try:  # resolved as python-docx's Table.style setter does it
-        grid: str | None = target.part.get_style_id(  # type: ignore[no-untyped-call]
-            _GRID_TABLE_STYLE, WD_STYLE_TYPE.TABLE
-        )
-    except (KeyError, ValueError):  # python-docx: no such style, or not a table style
-        grid = None
-        missing = True
-    else:
-        missing = False
+    grid = _grid_style_id(target)
     buffer = io.BytesIO()
     target.save(buffer)
-    return _Base(_ooxml.read_package(buffer.getvalue()), styles, grid, missing)
+    return _Base(_ooxml.read_package(buffer.getvalue()), styles, grid)
+
+
+def _grid_style_id(target: DocxDocument) -> str | None:
+    """The id of ``target``'s "Table Grid" table style, resolved as python-docx's
+    ``Table.style`` setter does it.  Word saves that style into a document only once
+    a table has used it: a reference document without it gets python-docx's own."""
+    try:
+        return target.part.get_style_id(_GRID_TABLE_STYLE, WD_STYLE_TYPE.TABLE)  # type: ignore[no-untyped-call,no-any-return]
+    except KeyError:  # no such style: add python-docx's
+        pass
+    except ValueError:  # a style of that name that is not a table style
+        raise OutputError(
+            f"reference.docx has a style '{_GRID_TABLE_STYLE}' that is not a table style",
+            hint=f"rename that style in Word: briefgen's data tables use '{_GRID_TABLE_STYLE}'",
+        ) from None
+    grid = docx.Document(io.BytesIO(_template_bytes())).styles[_GRID_TABLE_STYLE].element
+    target.styles.element.append(copy.deepcopy(grid))
+    return target.part.get_style_id(_GRID_TABLE_STYLE, WD_STYLE_TYPE.TABLE)  # type: ignore[no-untyped-call,no-any-return]
 
 
 @functools.cache
@@ -765,12 +774,6 @@ class _DocxWriter:
 
     def _grid_style(self) -> str | None:
         """The data tables' style id (``None``: the default table style, left unnamed)."""
-        if self.base.grid_missing:
-            raise OutputError(
-                f"reference.docx has no table style '{_GRID_TABLE_STYLE}' for the data tables",
-                hint=f"insert a table in Word, give it the style '{_GRID_TABLE_STYLE}', "
-                "delete it and save reference.docx again",
-            )
         return self.base.grid_style
 
     def _column_widths(self, block: m.Table) -> tuple[int, ...]:
