@@ -13,6 +13,7 @@ markup, and a missing name is an error naming the template line.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import io
 import math
@@ -552,6 +553,7 @@ class Template:
     def render_xml(self, context: Mapping[str, Any], file: str | None = None) -> str:
         """Render the entry template (or ``file``, a name this template's loader finds,
         see :meth:`find_file`) to text; errors name template and line."""
+        budget = _range_steps.set([MAX_RANGE_STEPS])
         try:
             template = self.env.get_template(file or self._entry_name)
             return template.render(
@@ -593,6 +595,8 @@ class Template:
                 Location(file=file, row=line),
                 source_line=_file_line(file, line),
             ) from error
+        finally:
+            _range_steps.reset(budget)
 
     def find_file(self, name: str) -> tuple[Template, str] | None:
         """The nearest template holding the file ``name`` ("mail.txt.j2"): this one, else
@@ -741,6 +745,29 @@ MAX_POWER_DIGITS = 1000
 """Most digits a template's ``**`` may produce."""
 
 
+MAX_RANGE_STEPS = 250_000
+"""Most numbers the ``range()``s of one rendering may count through together: a
+loop over ``range`` nested in another would otherwise run for hours (Jinja bounds
+each ``range`` to 100,000 numbers, not their product)."""
+
+_range_steps: contextvars.ContextVar[list[int]] = contextvars.ContextVar("range_steps")
+"""What is left of :data:`MAX_RANGE_STEPS` in the rendering under way (per thread)."""
+
+
+def _counted_range(*args: int) -> range:
+    """Jinja's sandboxed ``range``, charged to the rendering's budget when it is made."""
+    numbers: range = sandbox.safe_range(*args)
+    left = _range_steps.get(None)
+    if left is not None:
+        left[0] -= len(numbers)
+        if left[0] < 0:
+            raise jinja2.exceptions.SecurityError(
+                f"the template's range() loops count past {MAX_RANGE_STEPS:,} numbers "
+                "in one rendering (a loop over range() inside another?)"
+            )
+    return numbers
+
+
 class _Sandbox(sandbox.SandboxedEnvironment):
     """The sandbox with ``*`` and ``**`` bounded, as Jinja's documentation advises for
     templates from people one does not trust: a one-line template must not take the
@@ -789,6 +816,7 @@ def _environment(
     env.tests["startingwith"] = lambda value, prefix: str(value).startswith(prefix)
     env.tests["shorter_than"] = lambda value, limit: len(str(value)) < limit
     env.filters["call"] = lambda function: function()
+    env.globals["range"] = _counted_range
     return env
 
 

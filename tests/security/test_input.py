@@ -103,6 +103,30 @@ def test_a_template_expression_that_would_take_the_machine_is_blocked(
     assert run.peak_mb < 300
 
 
+def test_loops_over_range_nested_in_each_other_are_stopped(work: Path, briefgen: Briefgen) -> None:
+    """Each range() is bounded (100,000) but not their product: 10^10 empty loop turns
+    would take hours of CPU with no output to bound."""
+    loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    folder = write_template(work / "greedy", f"<document>\n<p>a</p>\n{loops}\n</document>\n")
+    run = briefgen(*RENDER, "--template", folder, "--out", work / "out")
+    assert run.code == 2
+    assert (
+        "greedy/brief.xml.j2:3: unsafe operation blocked by the sandbox: the template's "
+        "range() loops count past 250,000 numbers in one rendering"
+    ) in run.message
+    assert not (work / "out").exists() or not list((work / "out").iterdir())
+
+
+def test_the_range_budget_is_per_rendering(work: Path, briefgen: Briefgen) -> None:
+    # 200,000 numbers a brief: within the budget each time, for every brief of a batch.
+    loops = "{% for i in range(100000) %}{% endfor %}{% for i in range(100000) %}{% endfor %}"
+    folder = write_template(work / "busy", f"<document>\n<p>a</p>\n{loops}\n</document>\n")
+    run = briefgen("batch", ROOT / "fixtures" / "seed-reports.yaml", "--year", "2020",
+                   "--template", folder, "--workers", "1", "--out", work / "out")  # fmt: skip
+    assert run.code == 0, run.message
+    assert len(list((work / "out").glob("*.pdf"))) == 2
+
+
 # --------------------------------------------------------------------------- 3. tracebacks
 
 
