@@ -141,16 +141,28 @@ def is_frame(source: object) -> bool:
     return hasattr(source, "to_dict") and hasattr(source, "columns")
 
 
-def read_bytes(path: Path, file: str) -> bytes:
-    """The bytes of a file, with the same errors for every format."""
+def read_bytes(path: Path, file: str, kind: str = "a data file") -> bytes:
+    """The bytes of a file (``kind`` of file, for a folder given instead), with the same
+    errors for every format."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
         raise DataError("file not found", Location(file=file)) from None
     except IsADirectoryError:
-        raise DataError("is a folder, not a data file", Location(file=file)) from None
+        raise DataError(f"is a folder, not {kind}", Location(file=file)) from None
     except OSError as error:
         raise DataError(f"cannot read: {error.strerror}", Location(file=file)) from None
+
+
+def decode(raw: bytes, file: str) -> str:
+    """``raw`` as UTF-8 text (a byte-order mark dropped); a :class:`DataError` naming
+    ``file`` if it is not."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"not UTF-8 text (byte {error.start})", Location(file=file), "save the file as UTF-8"
+        ) from None
 
 
 def check_locale(locale: str | None) -> Convention | None:

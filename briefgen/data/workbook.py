@@ -142,19 +142,10 @@ def read_folder(path: Path, file: str, *, locale: str | None = None) -> Parsed:
     for kind, stem in kinds.found:
         csv_path = by_stem[stem]
         label = str(csv_path)
-        text = _decode(tabular.read_bytes(csv_path, label), label)
+        text = tabular.decode(tabular.read_bytes(csv_path, label), label)
         rows = tabular.csv_rows(text, label)
         tables.append((kind, Table(label, None, rows, convention, DECLARE_FOLDER, refs=False)))
     return assemble(tables, file, kinds)
-
-
-def _decode(raw: bytes, file: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"not UTF-8 text (byte {error.start})", Location(file=file), "save the file as UTF-8"
-        ) from None
 
 
 def read_frames(frames: Mapping[str, Any], *, locale: str | None = None) -> Parsed:

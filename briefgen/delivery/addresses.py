@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen.data import provinces
+from briefgen.data import provinces, tabular
 from briefgen.delivery.mime import MAX_NAME
 from briefgen.errors import DataError, Location, UnknownProvinceError
 
@@ -289,11 +289,11 @@ def load_address_book(
             Location(file=file),
             f"use a file ending in one of: {', '.join(SUFFIXES)}",
         )
-    raw = read_bytes(source, file)
+    raw = tabular.read_bytes(source, file, "an address book")
     if suffix in (".yaml", ".yml"):
-        defaults, rows = _yaml_rows(_text(raw, file), file)
+        defaults, rows = _yaml_rows(tabular.decode(raw, file), file)
     elif suffix == ".csv":
-        defaults, rows = _table_rows(_csv_cells(_text(raw, file), file), file)
+        defaults, rows = _table_rows(_csv_cells(tabular.decode(raw, file), file), file)
     else:
         defaults, rows = _table_rows(_xlsx_cells(raw, file, sheet), file)
     if not rows:
@@ -319,27 +319,6 @@ def load_address_book(
         year=year,
         entries=dict(sorted(entries.items())),
     )
-
-
-def read_bytes(path: Path, file: str) -> bytes:
-    """The bytes of a file; a :class:`DataError` naming it if it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DataError("file not found", Location(file=file)) from None
-    except IsADirectoryError:
-        raise DataError("is a folder, not an address book", Location(file=file)) from None
-    except OSError as error:
-        raise DataError(f"cannot read: {error.strerror}", Location(file=file)) from None
-
-
-def _text(raw: bytes, file: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"not UTF-8 text (byte {error.start})", Location(file=file), "save the file as UTF-8"
-        ) from None
 
 
 def _field_name(key: object) -> str:
