@@ -14,6 +14,7 @@ figures (its first sheet, or ``sheet=``), as before the layout existed.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 import zipfile
@@ -62,11 +63,40 @@ def read_workbook(
     limits_: limits.Limits | Mapping[str, Any] | None = None,
 ) -> Parsed:
     """Parse an .xlsx workbook: the whole layout, or one table of figures (``sheet``)."""
+    convention = tabular.check_locale(locale)
+    inspection = limits.inspect(content, file, limits.Limits.from_options(limits_))
+    with opened_workbook(content, file) as book:
+        worksheets = {ws.title: ws for ws in book.worksheets}
+        if not worksheets:
+            raise DataError("the workbook has no worksheet", Location(file=file))
+
+        def table(title: str) -> Table:
+            scan = inspection.sheets.get(title, limits.SheetScan())
+            rows = _worksheet_rows(worksheets[title], scan)
+            return Table(file, title, rows, convention, DECLARE_WORKBOOK)
+
+        if sheet is not None:
+            if sheet not in worksheets:
+                raise DataError(
+                    f"no sheet named '{sheet}'",
+                    Location(file=file),
+                    f"the workbook's sheets: {', '.join(worksheets)}",
+                )
+            return _figures_only(table(sheet), file)
+        kinds = _kinds(list(worksheets))
+        if kinds is None:
+            return _figures_only(table(next(iter(worksheets))), file)
+        return assemble([(kind, table(title)) for kind, title in kinds.found], file, kinds)
+
+
+@contextlib.contextmanager
+def opened_workbook(content: bytes, file: str) -> Iterator[Any]:
+    """The openpyxl workbook (read-only, values) of an .xlsx's bytes, closed afterwards;
+    a :class:`DataError` naming ``file`` when it is not one.  Check its cost first
+    (:func:`briefgen.data.limits.inspect`)."""
     import openpyxl  # type: ignore[import-untyped,unused-ignore]
     from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped,unused-ignore]
 
-    convention = tabular.check_locale(locale)
-    inspection = limits.inspect(content, file, limits.Limits.from_options(limits_))
     with warnings.catch_warnings():
         # Harmless notes about workbooks from other tools; the data reads the same.
         warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
@@ -81,27 +111,7 @@ def read_workbook(
                 "save it from Excel as .xlsx",
             ) from None
         try:
-            worksheets = {ws.title: ws for ws in book.worksheets}
-            if not worksheets:
-                raise DataError("the workbook has no worksheet", Location(file=file))
-
-            def table(title: str) -> Table:
-                scan = inspection.sheets.get(title, limits.SheetScan())
-                rows = _worksheet_rows(worksheets[title], scan)
-                return Table(file, title, rows, convention, DECLARE_WORKBOOK)
-
-            if sheet is not None:
-                if sheet not in worksheets:
-                    raise DataError(
-                        f"no sheet named '{sheet}'",
-                        Location(file=file),
-                        f"the workbook's sheets: {', '.join(worksheets)}",
-                    )
-                return _figures_only(table(sheet), file)
-            kinds = _kinds(list(worksheets))
-            if kinds is None:
-                return _figures_only(table(next(iter(worksheets))), file)
-            return assemble([(kind, table(title)) for kind, title in kinds.found], file, kinds)
+            yield book
         finally:
             book.close()
 

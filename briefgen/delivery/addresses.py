@@ -25,13 +25,9 @@ so what is written is what every reader reads back.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
 import unicodedata
-import warnings
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -406,19 +402,8 @@ def _yaml_row(
 
 
 def _csv_cells(text: str, file: str) -> Iterator[tuple[int, Sequence[object]]]:
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise DataError(f"not valid CSV: {error}", Location(file=file, row=start)) from None
-        yield start, row
+    for number, row in tabular.csv_rows(text, file):
+        yield number, [cell.value for cell in row]
 
 
 def _xlsx_cells(raw: bytes, file: str, sheet: str | None) -> Iterator[tuple[int, Sequence[object]]]:
@@ -426,25 +411,12 @@ def _xlsx_cells(raw: bytes, file: str, sheet: str | None) -> Iterator[tuple[int,
     layout's address book ("Địa chỉ thư" / ``addresses``) when the workbook has one,
     else the first.  The workbook's cost is bounded before it is read (as data
     workbooks are, :mod:`briefgen.data.limits`), and only its used range is read."""
-    import openpyxl  # type: ignore[import-untyped]
-    from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
-
     from briefgen.data import limits
     from briefgen.data.layout import ADDRESSES, sheet_kind
+    from briefgen.data.workbook import opened_workbook
 
     inspection = limits.inspect(raw, file, limits.Limits.from_options())
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
-        warnings.filterwarnings("ignore", "Data Validation extension", UserWarning)
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-            raise DataError(
-                f"not a readable Excel workbook ({error})",
-                Location(file=file),
-                "save it from Excel as .xlsx",
-            ) from None
-    try:
+    with opened_workbook(raw, file) as book:
         if sheet is not None and sheet not in book.sheetnames:
             raise DataError(
                 f"no sheet named '{sheet}'",
@@ -462,8 +434,6 @@ def _xlsx_cells(raw: bytes, file: str, sheet: str | None) -> Iterator[tuple[int,
                     min_row=1, max_row=scan.rows, max_col=scan.columns, values_only=True
                 )
             )
-    finally:
-        book.close()
     yield from enumerate(rows, start=1)
 
 
